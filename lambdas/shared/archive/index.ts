@@ -1,0 +1,2 @@
+export * from './archive-keys';
+export * from './archive';

@@ -1,0 +1,43 @@
+/**
+ * Environment variables the Lambda handlers read. The CDK construct sets them; the local stack
+ * sets them too. `lib/` keeps its own copy of these names (lambdas/ and lib/ do not import each
+ * other); test/lib/env-contract.test.ts proves the two copies agree.
+ */
+export const ENV = {
+  /** S3 bucket that archives every payload. */
+  archiveBucket: 'ARCHIVE_BUCKET',
+  /** S3 endpoint override (local stack and tests only; unset on AWS). */
+  archiveEndpoint: 'ARCHIVE_S3_ENDPOINT',
+  /** Mem0 API host, default https://api.mem0.ai. */
+  mem0Host: 'MEM0_HOST',
+  /** Secrets Manager ids (name or ARN) of the four secrets. */
+  mem0ApiKeySecretId: 'MEM0_API_KEY_SECRET_ID',
+  hmacKeySecretId: 'ELEVENLABS_HMAC_KEY_SECRET_ID',
+  workspaceKeySecretId: 'WORKSPACE_KEY_SECRET_ID',
+  retrieveApiKeySecretId: 'RETRIEVE_API_KEY_SECRET_ID',
+  /** How long a secret value is cached in a warm Lambda, seconds. */
+  secretsMaxAgeSeconds: 'SECRETS_MAX_AGE_SECONDS',
+  /** DynamoDB table of the ingest worker's idempotency records. */
+  idempotencyTable: 'IDEMPOTENCY_TABLE',
+  /** Deadline for a memory read on the caller's critical path, ms. */
+  memoryDeadlineMs: 'MEMORY_DEADLINE_MS',
+  /** Deadline for a memory write in the ingest worker, ms. */
+  memoryWriteDeadlineMs: 'MEMORY_WRITE_DEADLINE_MS',
+  /** pre-call: switches for the two overrides ElevenLabs only accepts when enabled on the agent. */
+  overridePrompt: 'OVERRIDE_PROMPT',
+  overrideFirstMessage: 'OVERRIDE_FIRST_MESSAGE',
+  /** pre-call: template of the prompt override; must contain {{memory_context}}. */
+  basePromptTemplate: 'BASE_PROMPT_TEMPLATE',
+  /** pre-call: greeting for callers we do not know. */
+  newCallerGreeting: 'NEW_CALLER_GREETING',
+  /** pre-call: bounds of the memory context. */
+  contextMaxFacts: 'CONTEXT_MAX_FACTS',
+  contextMaxHighlights: 'CONTEXT_MAX_HIGHLIGHTS',
+  contextMaxChars: 'CONTEXT_MAX_CHARS',
+  /** in-call: default number of memories a search returns. */
+  searchDefaultLimit: 'SEARCH_DEFAULT_LIMIT',
+  /** in-call: "false" turns the X-Api-Key check off (explicit opt-out). */
+  retrieveRequireApiKey: 'RETRIEVE_REQUIRE_API_KEY',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];

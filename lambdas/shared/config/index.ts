@@ -1,0 +1,3 @@
+export * from './env-names';
+export * from './settings';
+export * from './secrets';

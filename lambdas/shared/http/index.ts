@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './request';
+export * from './response';
+export * from './constant-time';
+export * from './validation';

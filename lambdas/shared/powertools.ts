@@ -1,0 +1,38 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+export const METRICS_NAMESPACE = 'AgenticMemory';
+
+/** Metric names the dashboard and alarms read (lib/monitoring keeps the same list). */
+export const METRIC = {
+  latency: 'Latency',
+  memoriesReturned: 'MemoriesReturned',
+  degradedResponses: 'DegradedResponses',
+  signatureRejections: 'SignatureRejections',
+  archiveFailures: 'ArchiveFailures',
+  memoryStoreLatency: 'MemoryStoreLatency',
+  ingestSucceeded: 'IngestSucceeded',
+  ingestFailed: 'IngestFailed',
+  ingestSkipped: 'IngestSkipped',
+  memoriesWritten: 'MemoriesWritten',
+} as const;
+
+export { MetricUnit };
+
+export interface Powertools {
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** One Logger and one Metrics per function, created at module load. */
+export function createPowertools(serviceName: string): Powertools {
+  return {
+    logger: new Logger({ serviceName }),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName }),
+  };
+}
+
+/** Milliseconds since `startedAt` (a performance.now() reading), rounded to 0.1 ms. */
+export function elapsedMs(startedAt: number): number {
+  return Math.round((performance.now() - startedAt) * 10) / 10;
+}

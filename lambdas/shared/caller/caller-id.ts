@@ -48,3 +48,17 @@ export function redactCallerId(callerId: string): string {
   if (/^\d+$/.test(callerId)) return `…${callerId.slice(-4)}`;
   return callerId.length <= 4 ? '…' : `${callerId.slice(0, 3)}…`;
 }
+
+/**
+ * The caller of a finished conversation, by the order CONTRACTS.md gives: the phone number the
+ * call came from, then the caller id ElevenLabs put in the dynamic variables, then the user id
+ * of a web conversation. The first one that is a valid id wins.
+ */
+export function callerFromCandidates(candidates: Array<string | undefined>): CallerId | undefined {
+  for (const candidate of candidates) {
+    if (candidate === undefined) continue;
+    const result = parseCallerId(candidate);
+    if (result.ok) return result.callerId;
+  }
+  return undefined;
+}

@@ -3,3 +3,4 @@ export * from './request';
 export * from './response';
 export * from './constant-time';
 export * from './validation';
+export * from './endpoint';

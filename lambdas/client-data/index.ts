@@ -1,0 +1,14 @@
+import { archiveFromEnvironment, mem0FromEnvironment } from '../shared/aws/wiring';
+import { SecretsManagerSecrets, clientDataSettings } from '../shared/config';
+import { createPowertools } from '../shared/powertools';
+import { createClientDataHandler } from './handler';
+
+const secrets = new SecretsManagerSecrets();
+
+export const handler = createClientDataHandler({
+  secrets,
+  memory: mem0FromEnvironment(secrets),
+  archive: archiveFromEnvironment(),
+  settings: clientDataSettings(),
+  tools: createPowertools('client-data'),
+});

@@ -1,0 +1,61 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { METRIC, MetricUnit, type Powertools } from '../shared/powertools';
+import type { IngestOutcome } from './ingest-archived-payload';
+
+/** S3 event notification as S3 puts it on the queue (a test event carries no Records). */
+interface S3Notification {
+  Records?: Array<{ eventName?: string; s3?: { object?: { key?: string } } }>;
+  Event?: string;
+}
+
+export interface IngestHandlerDependencies {
+  tools: Powertools;
+  ingestArchivedPayload: (key: string) => Promise<IngestOutcome>;
+}
+
+/**
+ * The ingest worker: each SQS message is an S3 object-created notification for the post-call
+ * inbox. A record that fails is reported back (partial batch response) and redelivered by SQS;
+ * after the queue's retries it moves to the dead-letter queue. Successful records are not retried.
+ */
+export function createIngestHandler(deps: IngestHandlerDependencies) {
+  const { tools } = deps;
+  const processor = new BatchProcessor(EventType.SQS);
+
+  async function ingestRecord(record: SQSRecord): Promise<void> {
+    for (const key of archivedKeys(record.body)) {
+      try {
+        const result = await deps.ingestArchivedPayload(key);
+        if (result.outcome === 'ingested') tools.metrics.addMetric(METRIC.ingestSucceeded, MetricUnit.Count, 1);
+      } catch (error) {
+        tools.metrics.addMetric(METRIC.ingestFailed, MetricUnit.Count, 1);
+        tools.logger.error('ingest failed; the message will be retried', { key, error: (error as Error).message });
+        throw error;
+      } finally {
+        tools.logger.resetKeys();
+      }
+    }
+  }
+
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    tools.logger.addContext(context);
+    tools.metrics.captureColdStartMetric();
+    try {
+      return await processPartialResponse(event, ingestRecord, processor, {
+        context,
+        throwOnFullBatchFailure: false,
+      });
+    } finally {
+      tools.metrics.publishStoredMetrics();
+    }
+  };
+}
+
+/** Object keys in a notification, decoded: S3 URL-encodes them, with '+' for spaces. */
+export function archivedKeys(body: string): string[] {
+  const notification = JSON.parse(body) as S3Notification;
+  return (notification.Records ?? [])
+    .filter((r) => r.eventName?.startsWith('ObjectCreated') && r.s3?.object?.key)
+    .map((r) => decodeURIComponent(r.s3!.object!.key!.replace(/\+/g, ' ')));
+}

@@ -1,0 +1,23 @@
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { MemoryWriter } from './ingest-archived-payload';
+
+/**
+ * ElevenLabs retries are byte-identical and S3 and SQS deliver at least once, so the same
+ * conversation can reach the worker several times. Each memory write is keyed by
+ * `{conversation_id}:{type}`: a write that succeeded is never repeated; one that failed is.
+ * Records live long enough to cover ElevenLabs' retry window and a DLQ replay.
+ */
+export const IDEMPOTENCY_EXPIRY_SECONDS = 30 * 24 * 3600;
+
+export function idempotentWrites(persistenceStore: BasePersistenceLayer) {
+  return (write: MemoryWriter): MemoryWriter =>
+    makeIdempotent(write, {
+      persistenceStore,
+      config: new IdempotencyConfig({
+        eventKeyJmesPath: 'idempotencyKey',
+        expiresAfterSeconds: IDEMPOTENCY_EXPIRY_SECONDS,
+        throwOnNoIdempotencyKey: true,
+      }),
+    });
+}

@@ -1,0 +1,91 @@
+import { callerTranscriptKey, parseRawPostCallKey, type Archive } from '../shared/archive';
+import { callerFromCandidates, redactCallerId, type CallerId } from '../shared/caller';
+import type { ConversationRecord } from '../shared/elevenlabs/post-call-event';
+import { parsePostCallPayload } from '../shared/elevenlabs/post-call-schema';
+import { withDeadline } from '../shared/deadline';
+import type { MemoryStore } from '../shared/memory';
+import { METRIC, MetricUnit, type Powertools } from '../shared/powertools';
+import { memoriesFromConversation, type PlannedMemory } from './conversation-memories';
+
+export type IngestOutcome =
+  | { outcome: 'ingested'; conversationId: string; memoriesWritten: number }
+  | { outcome: 'skipped'; reason: string };
+
+/** Writes one planned memory at most once (idempotency is the caller's: see handler.ts). */
+export type MemoryWriter = (job: MemoryWriteJob) => Promise<unknown>;
+
+export interface MemoryWriteJob {
+  idempotencyKey: string;
+  callerId: CallerId;
+  planned: PlannedMemory;
+}
+
+export interface IngestDependencies {
+  archive: Archive;
+  memory: MemoryStore;
+  tools: Powertools;
+  memoryWriteDeadlineMs: number;
+  /** Wraps a memory write so a redelivered conversation writes nothing twice. */
+  makeIdempotent: (write: MemoryWriter) => MemoryWriter;
+}
+
+/**
+ * Turns one archived post-call payload into memories. Throws when the memory store fails, so
+ * the queue redelivers the message (and dead-letters it after its retries): the raw payload
+ * stays in the archive either way.
+ */
+export function createPayloadIngester(deps: IngestDependencies) {
+  const { tools } = deps;
+
+  const writeOnce = deps.makeIdempotent(async ({ callerId, planned }: MemoryWriteJob) => {
+    await withDeadline(deps.memory.add(callerId, planned.memory), deps.memoryWriteDeadlineMs, `memory write (${planned.type})`);
+    return { written: planned.type };
+  });
+
+  return async function ingestArchivedPayload(key: string): Promise<IngestOutcome> {
+    const raw = parseRawPostCallKey(key);
+    if (!raw) return skip('not a post-call inbox key', { key });
+    if (raw.type !== 'post_call_transcription') return skip('only transcriptions become memories', { type: raw.type });
+
+    const body = await deps.archive.getText(key);
+    const payload = parsePostCallPayload(JSON.parse(body) as Record<string, unknown>);
+    if (payload.type !== 'post_call_transcription') return skip('payload is not a transcription', { key });
+    const conversation = payload.conversation;
+    tools.logger.setCorrelationId(conversation.conversationId);
+
+    const callerId = callerOf(conversation);
+    if (!callerId) {
+      return skip('no caller identity (no phone number, caller id or user id): archived only', {
+        conversationId: conversation.conversationId,
+      });
+    }
+    tools.logger.appendKeys({ caller: redactCallerId(callerId) });
+
+    // The per-caller copy first: it is idempotent (same key, same bytes) and makes the call
+    // findable under the caller's prefix even while the memory store is down.
+    await deps.archive.putJson(callerTranscriptKey(callerId, conversation.conversationId), body);
+
+    const planned = memoriesFromConversation(conversation);
+    for (const memory of planned) {
+      await writeOnce({ idempotencyKey: memory.idempotencyKey, callerId, planned: memory });
+    }
+    tools.metrics.addMetric(METRIC.memoriesWritten, MetricUnit.Count, planned.length);
+    tools.logger.info('conversation ingested', {
+      conversationId: conversation.conversationId,
+      memories: planned.map((m) => m.type),
+      turns: conversation.turns.length,
+    });
+    return { outcome: 'ingested', conversationId: conversation.conversationId, memoriesWritten: planned.length };
+  };
+
+  function skip(reason: string, details: Record<string, unknown>): IngestOutcome {
+    tools.metrics.addMetric(METRIC.ingestSkipped, MetricUnit.Count, 1);
+    tools.logger.info(`ingest skipped: ${reason}`, details);
+    return { outcome: 'skipped', reason };
+  }
+}
+
+function callerOf(conversation: ConversationRecord): CallerId | undefined {
+  const { externalNumber, systemCallerId, userId } = conversation.callerCandidates;
+  return callerFromCandidates([externalNumber, systemCallerId, userId]);
+}

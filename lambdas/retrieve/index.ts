@@ -1,0 +1,13 @@
+import { mem0FromEnvironment } from '../shared/aws/wiring';
+import { SecretsManagerSecrets, retrieveSettings } from '../shared/config';
+import { createPowertools } from '../shared/powertools';
+import { createRetrieveHandler } from './handler';
+
+const secrets = new SecretsManagerSecrets();
+
+export const handler = createRetrieveHandler({
+  secrets,
+  memory: mem0FromEnvironment(secrets),
+  settings: retrieveSettings(),
+  tools: createPowertools('retrieve'),
+});

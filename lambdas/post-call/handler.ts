@@ -2,7 +2,7 @@ import { audioKey, rawPostCallKey, type Archive } from '../shared/archive';
 import type { Secrets } from '../shared/config';
 import type { PostCallEvent } from '../shared/elevenlabs/post-call-event';
 import { parsePostCallPayload } from '../shared/elevenlabs/post-call-schema';
-import { verifyElevenLabsSignature } from '../shared/elevenlabs/signature';
+import { SIGNATURE_HEADER, verifyElevenLabsSignature } from '../shared/elevenlabs/signature';
 import {
   HttpError,
   httpEndpoint,
@@ -15,7 +15,6 @@ import {
 } from '../shared/http';
 import { METRIC, MetricUnit, type Powertools } from '../shared/powertools';
 
-export const SIGNATURE_HEADER = 'ElevenLabs-Signature';
 /** The Lambda synchronous-invocation maximum: nothing larger can arrive through API Gateway. */
 export const MAX_POST_CALL_BYTES = 6 * 1024 * 1024;
 
@@ -39,10 +38,10 @@ export function createPostCallHandler(deps: PostCallDependencies): HttpEndpoint 
   return httpEndpoint(tools, async (event) => {
     const request = readRequest(event, MAX_POST_CALL_BYTES);
     const secret = await readSecret(deps.secrets, 'hmacKey', tools);
-    const check = verifyElevenLabsSignature(request.rawBody, request.headers[SIGNATURE_HEADER.toLowerCase()], secret);
+    const check = verifyElevenLabsSignature(request.rawBody, request.headers[SIGNATURE_HEADER], secret);
     if (!check.ok) {
       tools.metrics.addMetric(METRIC.signatureRejections, MetricUnit.Count, 1);
-      throw unauthorized(`invalid ${SIGNATURE_HEADER}: ${check.reason}`);
+      throw unauthorized(`invalid ElevenLabs-Signature header: ${check.reason}`);
     }
 
     const payload = parsePostCallPayload(parseJsonObject(request.rawBody));

@@ -32,12 +32,16 @@ export class S3Archive implements Archive {
 
 /**
  * One S3 client per process. `endpoint` is set only off AWS (the local stack's embedded
- * S3 server, tests), which also needs path-style addressing.
+ * S3 server, tests), which also needs path-style addressing. `credentials` likewise: on AWS
+ * the default chain (the function's role) applies.
  */
-export function createS3Client(options: { endpoint?: string; region?: string } = {}): S3Client {
+export function createS3Client(
+  options: { endpoint?: string; region?: string; credentials?: { accessKeyId: string; secretAccessKey: string } } = {},
+): S3Client {
   return new S3Client({
     region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
     ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
     maxAttempts: 3,
   });
 }

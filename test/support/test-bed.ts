@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createClientDataHandler } from '../../lambdas/client-data/handler';
+import { createIngestHandler } from '../../lambdas/ingest/handler';
+import { idempotentWrites } from '../../lambdas/ingest/idempotency';
+import { createPayloadIngester } from '../../lambdas/ingest/ingest-archived-payload';
+import { createPostCallHandler } from '../../lambdas/post-call/handler';
+import { createRetrieveHandler } from '../../lambdas/retrieve/handler';
+import type { Archive } from '../../lambdas/shared/archive';
+import { StaticSecrets, clientDataSettings, retrieveSettings } from '../../lambdas/shared/config';
+import type { HttpEndpoint } from '../../lambdas/shared/http';
+import { Mem0MemoryStore, mem0Client } from '../../lambdas/shared/memory/mem0-store';
+import { createPowertools, type Powertools } from '../../lambdas/shared/powertools';
+import { startLocalDynamoDB, type LocalDynamoDB } from './dynamodb';
+import { apiGatewayEvent, lambdaContext } from './http-event';
+import { startMem0Server, type Mem0LoopbackServer } from './mem0-server';
+import { startLocalS3, type LocalS3 } from './s3';
+import { TEST_WEBHOOK_SECRET, signedPostCall } from './signing';
+
+export const WORKSPACE_KEY = 'wk_test_workspace_key_0123456789';
+export const RETRIEVE_KEY = 'rk_test_retrieve_key_0123456789';
+
+export interface TestBedOptions {
+  /** Environment the handlers' settings are read from (e.g. MEMORY_DEADLINE_MS). */
+  env?: Record<string, string>;
+  memoryWriteDeadlineMs?: number;
+  /** Replaces the S3 archive (e.g. one that fails) for every handler. */
+  archive?: (real: Archive) => Archive;
+}
+
+/**
+ * The four handlers wired as on AWS but to real peers on loopback: the real mem0ai client
+ * against the Mem0-route server, the real S3 client against s3rver, Powertools idempotency
+ * against dynalite. Ingestion is driven by s3rver's object-created events, delivered to the
+ * ingest handler as SQS messages when `drainIngest()` is called.
+ */
+export class TestBed {
+  readonly tools: Record<'clientData' | 'retrieve' | 'postCall' | 'ingest', Powertools> = {
+    clientData: createPowertools('client-data'),
+    retrieve: createPowertools('retrieve'),
+    postCall: createPowertools('post-call'),
+    ingest: createPowertools('ingest'),
+  };
+  clientData!: HttpEndpoint;
+  retrieve!: HttpEndpoint;
+  postCall!: HttpEndpoint;
+  private ingest!: ReturnType<typeof createIngestHandler>;
+  private readonly notifications: S3Event[] = [];
+  private unsubscribe?: () => void;
+
+  private constructor(
+    readonly mem0: Mem0LoopbackServer,
+    readonly s3: LocalS3,
+    readonly dynamodb: LocalDynamoDB,
+  ) {}
+
+  static async start(options: TestBedOptions = {}): Promise<TestBed> {
+    const [mem0, s3, dynamodb] = await Promise.all([startMem0Server(), startLocalS3(), startLocalDynamoDB()]);
+    const bed = new TestBed(mem0, s3, dynamodb);
+    const table = `idempotency-${randomUUID()}`;
+    await dynamodb.createIdempotencyTable(table);
+    bed.wire(options, table);
+    bed.unsubscribe = s3.onObjectCreated((event) => bed.notifications.push(event));
+    return bed;
+  }
+
+  private wire(options: TestBedOptions, table: string) {
+    const env = options.env ?? {};
+    const secrets = new StaticSecrets({
+      mem0ApiKey: this.mem0.apiKey,
+      hmacKey: TEST_WEBHOOK_SECRET,
+      workspaceKey: WORKSPACE_KEY,
+      retrieveApiKey: RETRIEVE_KEY,
+    });
+    const memory = new Mem0MemoryStore(async () => mem0Client(this.mem0.apiKey, this.mem0.url));
+    const archive = options.archive ? options.archive(this.s3.archive) : this.s3.archive;
+    this.clientData = createClientDataHandler({
+      secrets,
+      memory,
+      archive,
+      settings: clientDataSettings(env),
+      tools: this.tools.clientData,
+    });
+    this.retrieve = createRetrieveHandler({ secrets, memory, settings: retrieveSettings(env), tools: this.tools.retrieve });
+    this.postCall = createPostCallHandler({ secrets, archive, tools: this.tools.postCall });
+    const persistence = new DynamoDBPersistenceLayer({
+      tableName: table,
+      clientConfig: {
+        endpoint: this.dynamodb.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      },
+    });
+    this.ingest = createIngestHandler({
+      tools: this.tools.ingest,
+      ingestArchivedPayload: createPayloadIngester({
+        archive,
+        memory,
+        tools: this.tools.ingest,
+        memoryWriteDeadlineMs: options.memoryWriteDeadlineMs ?? 2000,
+        makeIdempotent: idempotentWrites(persistence),
+      }),
+    });
+  }
+
+  /** POSTs a body to the pre-call endpoint with the workspace key (override headers to test auth). */
+  callClientData(body: unknown, headers: Record<string, string> = { 'x-workspace-key': WORKSPACE_KEY }) {
+    return this.clientData(apiGatewayEvent({ body: body as object, headers }), lambdaContext('client-data'));
+  }
+
+  callRetrieve(body: unknown, headers: Record<string, string> = { 'x-api-key': RETRIEVE_KEY }) {
+    return this.retrieve(apiGatewayEvent({ body: body as object, headers }), lambdaContext('retrieve'));
+  }
+
+  /** Signs and POSTs a post-call webhook, as ElevenLabs does. */
+  deliverPostCall(payload: object | Buffer | string, options: { base64?: boolean } = {}) {
+    const { rawBody, signature } = signedPostCall(payload);
+    return this.postCall(
+      apiGatewayEvent({ body: rawBody, base64: options.base64, headers: { 'elevenlabs-signature': signature } }),
+      lambdaContext('post-call'),
+    );
+  }
+
+  /** Delivers every object-created notification so far to the ingest worker, as one SQS batch. */
+  async drainIngest(): Promise<SQSBatchResponse> {
+    const pending = this.notifications.splice(0);
+    return this.ingest(sqsBatch(pending), lambdaContext('ingest'));
+  }
+
+  /** Delivers the given notifications again (what SQS does for a failed record). */
+  redeliver(events: S3Event[]): Promise<SQSBatchResponse> {
+    return this.ingest(sqsBatch(events), lambdaContext('ingest'));
+  }
+
+  /** Notifications received and not yet drained. */
+  pendingNotifications(): S3Event[] {
+    return [...this.notifications];
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    await Promise.all([this.mem0.close(), this.s3.close(), this.dynamodb.close()]);
+  }
+}
+
+export function sqsBatch(events: S3Event[]): SQSEvent {
+  return {
+    Records: events.map((event) => ({
+      messageId: randomUUID(),
+      receiptHandle: randomUUID(),
+      body: JSON.stringify(event),
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: String(Date.now()),
+        SenderId: 'AIDAEXAMPLE',
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:agentic-memory-ingest',
+      awsRegion: 'us-east-1',
+    })),
+  };
+}
+
+export function json(response: { body: string }): Record<string, unknown> {
+  return JSON.parse(response.body) as Record<string, unknown>;
+}

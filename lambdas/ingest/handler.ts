@@ -11,7 +11,7 @@ interface S3Notification {
 
 export interface IngestHandlerDependencies {
   tools: Powertools;
-  ingestArchivedPayload: (key: string) => Promise<IngestOutcome>;
+  ingestArchivedPayload: (key: string, context: Context) => Promise<IngestOutcome>;
 }
 
 /**
@@ -23,10 +23,12 @@ export function createIngestHandler(deps: IngestHandlerDependencies) {
   const { tools } = deps;
   const processor = new BatchProcessor(EventType.SQS);
 
+  let invocation: Context;
+
   async function ingestRecord(record: SQSRecord): Promise<void> {
     for (const key of archivedKeys(record.body)) {
       try {
-        const result = await deps.ingestArchivedPayload(key);
+        const result = await deps.ingestArchivedPayload(key, invocation);
         if (result.outcome === 'ingested') tools.metrics.addMetric(METRIC.ingestSucceeded, MetricUnit.Count, 1);
       } catch (error) {
         tools.metrics.addMetric(METRIC.ingestFailed, MetricUnit.Count, 1);
@@ -39,12 +41,17 @@ export function createIngestHandler(deps: IngestHandlerDependencies) {
   }
 
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    invocation = context;
     tools.logger.addContext(context);
     tools.metrics.captureColdStartMetric();
     try {
       return await processPartialResponse(event, ingestRecord, processor, {
         context,
         throwOnFullBatchFailure: false,
+        // One record at a time: a duplicate later in the batch then finds its conversation
+        // already written instead of failing on an in-progress record, and Mem0 sees one
+        // writer per worker rather than a burst.
+        processInParallel: false,
       });
     } finally {
       tools.metrics.publishStoredMetrics();

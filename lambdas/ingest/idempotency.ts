@@ -1,5 +1,6 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Context } from 'aws-lambda';
 import type { MemoryWriter } from './ingest-archived-payload';
 
 /**
@@ -10,14 +11,20 @@ import type { MemoryWriter } from './ingest-archived-payload';
  */
 export const IDEMPOTENCY_EXPIRY_SECONDS = 30 * 24 * 3600;
 
-export function idempotentWrites(persistenceStore: BasePersistenceLayer) {
-  return (write: MemoryWriter): MemoryWriter =>
-    makeIdempotent(write, {
-      persistenceStore,
-      config: new IdempotencyConfig({
-        eventKeyJmesPath: 'idempotencyKey',
-        expiresAfterSeconds: IDEMPOTENCY_EXPIRY_SECONDS,
-        throwOnNoIdempotencyKey: true,
-      }),
-    });
+export interface IdempotentWrites {
+  wrap(write: MemoryWriter): MemoryWriter;
+  /** Lets an in-progress record expire with the invocation that took it, if that one dies. */
+  registerLambdaContext(context: Context): void;
+}
+
+export function idempotentWrites(persistenceStore: BasePersistenceLayer): IdempotentWrites {
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'idempotencyKey',
+    expiresAfterSeconds: IDEMPOTENCY_EXPIRY_SECONDS,
+    throwOnNoIdempotencyKey: true,
+  });
+  return {
+    wrap: (write) => makeIdempotent(write, { persistenceStore, config }),
+    registerLambdaContext: (context) => config.registerLambdaContext(context),
+  };
 }

@@ -15,6 +15,6 @@ export const handler = createIngestHandler({
     memory: mem0FromEnvironment(new SecretsManagerSecrets()),
     tools,
     memoryWriteDeadlineMs: ingestSettings().memoryWriteDeadlineMs,
-    makeIdempotent: idempotentWrites(new DynamoDBPersistenceLayer({ tableName: requiredEnv(ENV.idempotencyTable) })),
+    idempotency: idempotentWrites(new DynamoDBPersistenceLayer({ tableName: requiredEnv(ENV.idempotencyTable) })),
   }),
 });

@@ -4,6 +4,8 @@ import type { ConversationRecord } from '../shared/elevenlabs/post-call-event';
 import { parsePostCallPayload } from '../shared/elevenlabs/post-call-schema';
 import { withDeadline } from '../shared/deadline';
 import type { MemoryStore } from '../shared/memory';
+import type { Context } from 'aws-lambda';
+import type { IdempotentWrites } from './idempotency';
 import { METRIC, MetricUnit, type Powertools } from '../shared/powertools';
 import { memoriesFromConversation, type PlannedMemory } from './conversation-memories';
 
@@ -25,8 +27,8 @@ export interface IngestDependencies {
   memory: MemoryStore;
   tools: Powertools;
   memoryWriteDeadlineMs: number;
-  /** Wraps a memory write so a redelivered conversation writes nothing twice. */
-  makeIdempotent: (write: MemoryWriter) => MemoryWriter;
+  /** Makes a memory write happen once, however often its conversation is delivered. */
+  idempotency: IdempotentWrites;
 }
 
 /**
@@ -37,12 +39,13 @@ export interface IngestDependencies {
 export function createPayloadIngester(deps: IngestDependencies) {
   const { tools } = deps;
 
-  const writeOnce = deps.makeIdempotent(async ({ callerId, planned }: MemoryWriteJob) => {
+  const writeOnce = deps.idempotency.wrap(async ({ callerId, planned }: MemoryWriteJob) => {
     await withDeadline(deps.memory.add(callerId, planned.memory), deps.memoryWriteDeadlineMs, `memory write (${planned.type})`);
     return { written: planned.type };
   });
 
-  return async function ingestArchivedPayload(key: string): Promise<IngestOutcome> {
+  return async function ingestArchivedPayload(key: string, context: Context): Promise<IngestOutcome> {
+    deps.idempotency.registerLambdaContext(context);
     const raw = parseRawPostCallKey(key);
     if (!raw) return skip('not a post-call inbox key', { key });
     if (raw.type !== 'post_call_transcription') return skip('only transcriptions become memories', { type: raw.type });

@@ -3,6 +3,8 @@ import type { Secrets } from '../shared/config';
 import type { PostCallEvent } from '../shared/elevenlabs/post-call-event';
 import { parsePostCallPayload } from '../shared/elevenlabs/post-call-schema';
 import { SIGNATURE_HEADER, verifyElevenLabsSignature } from '../shared/elevenlabs/signature';
+
+export { SIGNATURE_HEADER };
 import {
   HttpError,
   httpEndpoint,

@@ -99,7 +99,7 @@ export class TestBed {
         memory,
         tools: this.tools.ingest,
         memoryWriteDeadlineMs: options.memoryWriteDeadlineMs ?? 2000,
-        makeIdempotent: idempotentWrites(persistence),
+        idempotency: idempotentWrites(persistence),
       }),
     });
   }

@@ -47,7 +47,8 @@ export function createPayloadIngester(deps: IngestDependencies) {
   return async function ingestArchivedPayload(key: string, context: Context): Promise<IngestOutcome> {
     deps.idempotency.registerLambdaContext(context);
     const raw = parseRawPostCallKey(key);
-    if (!raw) return skip('not a post-call inbox key', { key });
+    // Keys outside the inbox can hold a phone number: log only their top folder.
+    if (!raw) return skip('not a post-call inbox key', { folder: key.split('/')[0] });
     if (raw.type !== 'post_call_transcription') return skip('only transcriptions become memories', { type: raw.type });
 
     const body = await deps.archive.getText(key);

@@ -7,7 +7,7 @@ import { idempotentWrites } from '../../lambdas/ingest/idempotency';
 import { createPayloadIngester } from '../../lambdas/ingest/ingest-archived-payload';
 import { createPostCallHandler } from '../../lambdas/post-call/handler';
 import { createRetrieveHandler } from '../../lambdas/retrieve/handler';
-import type { Archive } from '../../lambdas/shared/archive';
+import { RAW_POST_CALL_PREFIX, type Archive } from '../../lambdas/shared/archive';
 import { StaticSecrets, clientDataSettings, retrieveSettings } from '../../lambdas/shared/config';
 import type { HttpEndpoint } from '../../lambdas/shared/http';
 import { Mem0MemoryStore, mem0Client } from '../../lambdas/shared/memory/mem0-store';
@@ -61,7 +61,10 @@ export class TestBed {
     const table = `idempotency-${randomUUID()}`;
     await dynamodb.createIdempotencyTable(table);
     bed.wire(options, table);
-    bed.unsubscribe = s3.onObjectCreated((event) => bed.notifications.push(event));
+    // As the construct's bucket notification: only the post-call inbox reaches the queue.
+    bed.unsubscribe = s3.onObjectCreated((event) => {
+      if (event.Records.some((r) => r.s3.object.key.startsWith(RAW_POST_CALL_PREFIX))) bed.notifications.push(event);
+    });
     return bed;
   }
 

@@ -1,3 +1,4 @@
+import type { S3Event } from 'aws-lambda';
 import type { RecordedRequest } from '../../support/mem0-server';
 import { describeWithFixtures } from '../../support/fixtures';
 import { recordedPostCall } from '../../support/signing';
@@ -140,6 +141,12 @@ describe('ingest worker', () => {
   it('skips inbox objects that are not transcriptions without failing', async () => {
     await bed.deliverPostCall({ type: 'call_initiation_failure', data: { conversation_id: 'conv_busy', failure_reason: 'busy' } });
     expect((await bed.drainIngest()).batchItemFailures).toEqual([]);
+    expect(addRequests(bed)).toHaveLength(0);
+  });
+
+  it('ignores objects outside the post-call inbox', async () => {
+    const outside = { Records: [{ eventName: 'ObjectCreated:Put', s3: { object: { key: 'post-call/%2B16125550142/conv_x/transcript.json' } } }] };
+    expect((await bed.redeliver([outside as unknown as S3Event])).batchItemFailures).toEqual([]);
     expect(addRequests(bed)).toHaveLength(0);
   });
 

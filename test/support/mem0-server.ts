@@ -260,7 +260,9 @@ export class Mem0LoopbackServer {
       .filter((message) => !infer || message.role === 'user')
       .map((message) => message.content.trim())
       .filter((text) => text !== '');
-    const stored = texts.map((text) => this.store(entities, text, metadata, messages));
+    // `timestamp` (unix seconds) dates the memory, as the platform does.
+    const createdAt = typeof payload.timestamp === 'number' ? new Date(payload.timestamp * 1000).toISOString() : undefined;
+    const stored = texts.map((text) => this.store(entities, text, metadata, messages, createdAt));
 
     const eventId = randomUUID();
     const now = new Date().toISOString();

@@ -78,10 +78,14 @@ export class Mem0MemoryStore implements MemoryStore {
   /** Mem0 accepts the write and processes it later (`{event_id, status: 'PENDING'}`): accepted is success. */
   async add(callerId: CallerId, memory: NewMemory): Promise<void> {
     const metadata = { ...memory.metadata };
+    // Mem0 dates a memory by its add time unless told otherwise; a call ingested late (after an
+    // outage, from the dead-letter queue) must still sort by when it happened.
+    const happenedAt = metadata.timestamp ? Date.parse(metadata.timestamp) : NaN;
+    const timestamp = Number.isFinite(happenedAt) ? Math.floor(happenedAt / 1000) : undefined;
     if (memory.kind === 'text') {
       if (memory.text.trim() === '') return;
       await this.call('add', (client) =>
-        client.add([{ role: 'user', content: memory.text }], { userId: callerId, metadata, infer: false }),
+        client.add([{ role: 'user', content: memory.text }], { userId: callerId, metadata, infer: false, timestamp }),
       );
       return;
     }
@@ -90,7 +94,7 @@ export class Mem0MemoryStore implements MemoryStore {
     await this.call('add', (client) =>
       client.add(
         turns.map((turn) => ({ role: turn.role, content: turn.content })),
-        { userId: callerId, metadata, infer: true },
+        { userId: callerId, metadata, infer: true, timestamp },
       ),
     );
   }

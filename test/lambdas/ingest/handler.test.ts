@@ -7,7 +7,7 @@ import { TestBed } from '../../support/test-bed';
 const MARGARET = '+16125550142';
 const addRequests = (bed: TestBed) => bed.mem0.requests.filter((r) => r.path === '/v3/memories/add/');
 const addBody = (request: RecordedRequest) =>
-  request.body as { user_id: string; infer: boolean; metadata: Record<string, unknown>; messages: Array<{ role: string; content: string }> };
+  request.body as { user_id: string; infer: boolean; timestamp?: number; metadata: Record<string, unknown>; messages: Array<{ role: string; content: string }> };
 
 const webCall = (conversationId: string, candidates: { userId?: string; phone?: string } = {}) => ({
   type: 'post_call_transcription',
@@ -50,6 +50,7 @@ describe('ingest worker', () => {
     expect(adds.map((a) => a.metadata.type)).toEqual(['factual', 'semantic', 'profile']);
     for (const add of adds) {
       expect(add.user_id).toBe('crm-42');
+      expect(add.timestamp).toBe(1768404000); // dated by the call, not by when it was ingested
       expect(add.metadata).toMatchObject({
         agent_id: 'agent_web',
         conversation_id: 'conv_web',

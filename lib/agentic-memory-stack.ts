@@ -1,0 +1,103 @@
+import { Aws, CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { AgenticMemory, type AgenticMemoryProps } from './agentic-memory';
+
+export interface AgenticMemoryStackProps extends StackProps {
+  /**
+   * Props of the AgenticMemory construct.
+   * @default - the construct's defaults
+   */
+  readonly memory?: AgenticMemoryProps;
+
+  /**
+   * Email address subscribed to a new alarm topic. Ignored when `memory.alarmTopic` is given.
+   * @default - no topic: alarms are visible on the dashboard only
+   */
+  readonly alarmEmail?: string;
+}
+
+/**
+ * The deployable AgenticMemory: the construct, an optional alarm topic, and the outputs an
+ * operator needs to wire ElevenLabs (URLs, secret names and the commands to set or read them,
+ * the dashboard). No output holds a secret value.
+ */
+export class AgenticMemoryStack extends Stack {
+  public readonly memory: AgenticMemory;
+  /** The alarm topic, when `alarmEmail` was given. */
+  public readonly alarmTopic?: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: AgenticMemoryStackProps = {}) {
+    super(scope, id, {
+      description: 'AgenticMemory: long-term caller memory for ElevenLabs voice agents',
+      ...props,
+    });
+
+    if (props.alarmEmail && !props.memory?.alarmTopic) {
+      this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'AgenticMemory alarms', enforceSSL: true });
+      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    }
+
+    this.memory = new AgenticMemory(this, 'Memory', {
+      ...props.memory,
+      alarmTopic: props.memory?.alarmTopic ?? this.alarmTopic,
+    });
+
+    new CfnOutput(this, 'ClientDataApiUrl', {
+      value: this.memory.clientDataUrl,
+      description: 'ElevenLabs agent > Security > conversation initiation webhook URL (POST, header X-Workspace-Key)',
+    });
+    new CfnOutput(this, 'RetrieveApiUrl', {
+      value: this.memory.retrieveUrl,
+      description: 'URL of the search_memory server tool (POST, header X-Api-Key)',
+    });
+    new CfnOutput(this, 'PostCallApiUrl', {
+      value: this.memory.postCallUrl,
+      description: 'ElevenLabs post-call webhook URL (HMAC authentication)',
+    });
+
+    this.secretOutputs('Mem0ApiKey', this.memory.mem0ApiKeySecret, 'set', 'Mem0 API key: set it to your key from app.mem0.ai');
+    this.secretOutputs('HmacKey', this.memory.hmacKeySecret, 'set', 'ElevenLabs post-call webhook secret: set it to the value ElevenLabs shows');
+    this.secretOutputs('WorkspaceKey', this.memory.workspaceKeySecret, 'read', 'Workspace key: store it as the ElevenLabs secret sent in X-Workspace-Key');
+    this.secretOutputs('RetrieveApiKey', this.memory.retrieveApiKeySecret, 'read', 'Retrieve key: store it as the ElevenLabs secret sent in X-Api-Key');
+
+    new CfnOutput(this, 'DashboardUrl', {
+      value: Fn.join('', [
+        'https://',
+        Aws.REGION,
+        '.console.aws.amazon.com/cloudwatch/home?region=',
+        Aws.REGION,
+        '#dashboards:name=',
+        this.memory.dashboard.dashboardName,
+      ]),
+      description: 'CloudWatch dashboard of AgenticMemory',
+    });
+  }
+
+  /** `<Name>SecretName` and `<Name>SecretCommand`: the name, and the aws CLI command that sets or reads it. */
+  private secretOutputs(name: string, secret: secretsmanager.ISecret, action: 'set' | 'read', description: string): void {
+    new CfnOutput(this, `${name}SecretName`, { value: secret.secretName, description });
+    const command =
+      action === 'set'
+        ? Fn.join('', [
+            'aws secretsmanager put-secret-value --region ',
+            Aws.REGION,
+            ' --secret-id ',
+            secret.secretName,
+            ' --secret-string "$VALUE"',
+          ])
+        : Fn.join('', [
+            'aws secretsmanager get-secret-value --region ',
+            Aws.REGION,
+            ' --secret-id ',
+            secret.secretName,
+            ' --query SecretString --output text',
+          ]);
+    new CfnOutput(this, `${name}SecretCommand`, {
+      value: command,
+      description: action === 'set' ? `Sets the value (export VALUE first): ${description}` : `Prints the value: ${description}`,
+    });
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * What the infrastructure and the handlers agree on: environment variable names, metric names,
+ * archive prefixes and a few defaults.
+ *
+ * `lib/` never imports `lambdas/` (the construct ships only the handlers' entry paths), so this
+ * is a copy of `lambdas/shared/config/env-names.ts`, `lambdas/shared/powertools.ts` and
+ * `lambdas/shared/archive/archive-keys.ts`. test/lib/env-contract.test.ts proves the copies agree.
+ */
+
+/** Environment variables the handlers read (`lambdas/shared/config/env-names.ts`). */
+export const ENV = {
+  archiveBucket: 'ARCHIVE_BUCKET',
+  archiveEndpoint: 'ARCHIVE_S3_ENDPOINT',
+  mem0Host: 'MEM0_HOST',
+  mem0ApiKeySecretId: 'MEM0_API_KEY_SECRET_ID',
+  hmacKeySecretId: 'ELEVENLABS_HMAC_KEY_SECRET_ID',
+  workspaceKeySecretId: 'WORKSPACE_KEY_SECRET_ID',
+  retrieveApiKeySecretId: 'RETRIEVE_API_KEY_SECRET_ID',
+  secretsMaxAgeSeconds: 'SECRETS_MAX_AGE_SECONDS',
+  idempotencyTable: 'IDEMPOTENCY_TABLE',
+  memoryDeadlineMs: 'MEMORY_DEADLINE_MS',
+  memoryWriteDeadlineMs: 'MEMORY_WRITE_DEADLINE_MS',
+  overridePrompt: 'OVERRIDE_PROMPT',
+  overrideFirstMessage: 'OVERRIDE_FIRST_MESSAGE',
+  basePromptTemplate: 'BASE_PROMPT_TEMPLATE',
+  newCallerGreeting: 'NEW_CALLER_GREETING',
+  contextMaxFacts: 'CONTEXT_MAX_FACTS',
+  contextMaxHighlights: 'CONTEXT_MAX_HIGHLIGHTS',
+  contextMaxChars: 'CONTEXT_MAX_CHARS',
+  searchDefaultLimit: 'SEARCH_DEFAULT_LIMIT',
+  retrieveRequireApiKey: 'RETRIEVE_REQUIRE_API_KEY',
+} as const;
+
+/** CloudWatch namespace of the handlers' Powertools (EMF) metrics. */
+export const METRICS_NAMESPACE = 'AgenticMemory';
+
+/** Powertools adds this dimension to every metric; its value is the function's service name. */
+export const SERVICE_DIMENSION = 'service';
+
+/** Metric names the handlers emit (`lambdas/shared/powertools.ts`). */
+export const METRIC = {
+  latency: 'Latency',
+  memoriesReturned: 'MemoriesReturned',
+  degradedResponses: 'DegradedResponses',
+  signatureRejections: 'SignatureRejections',
+  archiveFailures: 'ArchiveFailures',
+  memoryStoreLatency: 'MemoryStoreLatency',
+  ingestSucceeded: 'IngestSucceeded',
+  ingestFailed: 'IngestFailed',
+  ingestSkipped: 'IngestSkipped',
+  memoriesWritten: 'MemoriesWritten',
+} as const;
+
+/** Service names: the Powertools `service` of each function (`createPowertools(...)`). */
+export const SERVICE = {
+  clientData: 'client-data',
+  retrieve: 'retrieve',
+  postCall: 'post-call',
+  ingest: 'ingest',
+} as const;
+
+export type ServiceName = (typeof SERVICE)[keyof typeof SERVICE];
+
+/** Archive layout (`lambdas/shared/archive/archive-keys.ts`). */
+export const ARCHIVE_PREFIX = {
+  /** Pre-call requests and answers, written by client-data. */
+  clientData: 'client-data/',
+  /** Every signed post-call webhook as received: the ingest inbox. */
+  rawPostCall: 'post-call/raw/',
+  /** Recordings, keyed by conversation. */
+  audio: 'post-call/audio/',
+  /** Everything post-call: the raw inbox, per-caller copies and audio. */
+  postCall: 'post-call/',
+} as const;
+
+/** Raw payloads are stored as `.json`; only those trigger ingestion. */
+export const RAW_POST_CALL_SUFFIX = '.json';
+
+/** Handler defaults the construct repeats explicitly in the environment (`lambdas/shared/config/settings.ts`). */
+export const HANDLER_DEFAULTS = {
+  memoryDeadlineMs: 1500,
+  memoryWriteDeadlineMs: 10_000,
+  searchDefaultLimit: 10,
+  secretsMaxAgeSeconds: 300,
+  memoryContextPlaceholder: '{{memory_context}}',
+} as const;
+
+/** Bounds the handlers' settings schemas accept; the construct checks them at synth time. */
+export const HANDLER_BOUNDS = {
+  memoryDeadlineMs: { min: 50, max: 25_000 },
+  memoryWriteDeadlineMs: { min: 100, max: 120_000 },
+  searchDefaultLimit: { min: 1, max: 50 },
+  newCallerGreetingMaxChars: 1000,
+} as const;

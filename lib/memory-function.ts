@@ -1,0 +1,157 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, type ServiceName } from './contract';
+
+/** Lambda runtime of every AgenticMemory function. */
+export const MEMORY_FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
+/** Graviton: cheaper per GB-second and at least as fast for this I/O-bound work. */
+export const MEMORY_FUNCTION_ARCHITECTURE = lambda.Architecture.ARM_64;
+
+export interface MemoryFunctionProps {
+  /**
+   * The handler's folder under `lambdas/` (`lambdas/<service>/index.ts`, exporting `handler`);
+   * also the Powertools service name.
+   */
+  readonly serviceName: ServiceName;
+
+  /** What the function does, for the console. */
+  readonly description: string;
+
+  /** Memory, MB. */
+  readonly memorySize: number;
+
+  /** Timeout. */
+  readonly timeout: Duration;
+
+  /**
+   * Environment for the handler. The wrapper adds `NODE_OPTIONS=--enable-source-maps`,
+   * `MEM0_TELEMETRY=false`, `POWERTOOLS_SERVICE_NAME` and `POWERTOOLS_METRICS_NAMESPACE`.
+   * @default - only the variables the wrapper adds
+   */
+  readonly environment?: Record<string, string>;
+
+  /**
+   * Retention of the function's log group.
+   * @default logs.RetentionDays.ONE_WEEK
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * What happens to the log group when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+
+  /**
+   * X-Ray tracing mode.
+   * @default lambda.Tracing.ACTIVE
+   */
+  readonly tracing?: lambda.Tracing;
+
+  /**
+   * Reserved concurrency.
+   * @default - none: the function draws on the account's unreserved pool
+   */
+  readonly reservedConcurrentExecutions?: number;
+
+  /**
+   * Powertools log level (`POWERTOOLS_LOG_LEVEL`).
+   * @default 'INFO'
+   */
+  readonly logLevel?: string;
+}
+
+/**
+ * One AgenticMemory Lambda function, configured once: Node.js 24 on ARM64, bundled by the local
+ * esbuild (no Docker), minified with source maps, its own log group and its own role.
+ *
+ * The role starts with no permissions but writing to its log group (no
+ * `AWSLambdaBasicExecutionRole`, whose `logs:*` statements apply to every log group); the
+ * construct that owns the function grants the rest, resource by resource.
+ */
+export class MemoryFunction extends NodejsFunction {
+  /** The Powertools service name, also the `service` dimension of its metrics. */
+  public readonly serviceName: ServiceName;
+  /** The function's execution role. */
+  public readonly executionRole: iam.Role;
+  /** The function's log group. */
+  public readonly functionLogGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: MemoryFunctionProps) {
+    const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_WEEK,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of the AgenticMemory ${props.serviceName} function`,
+    });
+    logGroup.grantWrite(role);
+
+    super(scope, id, {
+      entry: handlerEntry(props.serviceName),
+      handler: 'handler',
+      description: props.description,
+      runtime: MEMORY_FUNCTION_RUNTIME,
+      architecture: MEMORY_FUNCTION_ARCHITECTURE,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role,
+      logGroup,
+      tracing: props.tracing ?? lambda.Tracing.ACTIVE,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      environment: {
+        ...props.environment,
+        NODE_OPTIONS: '--enable-source-maps',
+        MEM0_TELEMETRY: 'false',
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+      },
+      // Bundled with the esbuild in node_modules when it is installed (it is a dependency of
+      // this package), so synth needs no Docker.
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.CJS,
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.DEFAULT,
+        sourcesContent: false,
+        // The AWS SDK v3 is bundled (tree-shaken, minified) rather than loaded from the
+        // runtime's copy: one parsed file starts faster than resolving the runtime's
+        // node_modules, and the version is the one the tests ran against.
+        externalModules: [],
+        logLevel: LogLevel.WARNING,
+      },
+    });
+
+    this.serviceName = props.serviceName;
+    this.executionRole = role;
+    this.functionLogGroup = logGroup;
+  }
+}
+
+/**
+ * Where this package's root is: the nearest folder above this file holding `lambdas/`. The
+ * construct runs from `lib/` (tsx, ts-jest) and from `dist/lib/` (the installed package).
+ */
+export function packageRoot(from: string = __dirname): string {
+  let dir = from;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'lambdas'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`AgenticMemory: cannot find the lambdas/ folder above ${from}`);
+    dir = parent;
+  }
+}
+
+/** The entry file of a service's handler. */
+export function handlerEntry(serviceName: ServiceName): string {
+  return path.join(packageRoot(), 'lambdas', serviceName, 'index.ts');
+}

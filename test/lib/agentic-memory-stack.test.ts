@@ -1,0 +1,224 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { AwsSolutionsChecks, NagPack } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+import { AgenticMemory, AgenticMemoryStack } from '../../lib';
+import { flatten, logicalId, temporaryDirectory, testApp, withoutAssetHashes } from './cdk-test-app';
+
+/** The default stack, as `npx cdk synth` builds it (cdk.json flags, real esbuild bundles), once. */
+let outdir: string;
+let stack: AgenticMemoryStack;
+let template: Template;
+
+beforeAll(() => {
+  outdir = temporaryDirectory('agentic-memory-stack');
+  stack = new AgenticMemoryStack(testApp({ bundle: true, outdir }), 'AgenticMemory');
+  template = Template.fromStack(stack);
+});
+
+afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+
+describe('outputs', () => {
+  const output = (name: string) => flatten(template.toJSON().Outputs[name].Value);
+
+  test('the three URLs, each with its route path', () => {
+    const memory = stack.memory;
+    expect(output('ClientDataApiUrl')).toBe(`<${logicalId(memory.clientDataApi)}.ApiEndpoint>/client-data`);
+    expect(output('RetrieveApiUrl')).toBe(`<${logicalId(memory.retrieveApi)}.ApiEndpoint>/retrieve`);
+    expect(output('PostCallApiUrl')).toBe(`<${logicalId(memory.postCallApi)}.ApiEndpoint>/post-call`);
+  });
+
+  test.each([
+    ['Mem0ApiKey', 'put-secret-value', () => stack.memory.mem0ApiKeySecret],
+    ['HmacKey', 'put-secret-value', () => stack.memory.hmacKeySecret],
+    ['WorkspaceKey', 'get-secret-value', () => stack.memory.workspaceKeySecret],
+    ['RetrieveApiKey', 'get-secret-value', () => stack.memory.retrieveApiKeySecret],
+  ])('%s: the secret name and the exact aws CLI command (%s)', (name, command, secret) => {
+    const secretName = flatten(stack.resolve(secret().secretName));
+    expect(secretName).toContain(logicalId(secret()));
+    expect(output(`${name}SecretName`)).toBe(secretName);
+    expect(output(`${name}SecretCommand`)).toBe(
+      command === 'put-secret-value'
+        ? `aws secretsmanager put-secret-value --region <AWS::Region> --secret-id ${secretName} --secret-string "$VALUE"`
+        : `aws secretsmanager get-secret-value --region <AWS::Region> --secret-id ${secretName} --query SecretString --output text`,
+    );
+  });
+
+  test('the dashboard URL', () => {
+    expect(output('DashboardUrl')).toBe(
+      `https://<AWS::Region>.console.aws.amazon.com/cloudwatch/home?region=<AWS::Region>#dashboards:name=<${logicalId(stack.memory.dashboard)}>`,
+    );
+  });
+
+  test('no secret value anywhere: no SecretString, no secret reference resolved into an output', () => {
+    const json = JSON.stringify(template.toJSON());
+    expect(json).not.toMatch(/"SecretString"\s*:/);
+    expect(json).not.toContain('{{resolve:secretsmanager');
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(
+      [
+        'ClientDataApiUrl',
+        'RetrieveApiUrl',
+        'PostCallApiUrl',
+        'DashboardUrl',
+        ...['Mem0ApiKey', 'HmacKey', 'WorkspaceKey', 'RetrieveApiKey'].flatMap((n) => [`${n}SecretName`, `${n}SecretCommand`]),
+      ].sort(),
+    );
+  });
+
+  test('an alarm email creates a TLS-only topic that every alarm notifies', () => {
+    const withEmail = new AgenticMemoryStack(testApp(), 'WithEmail', { alarmEmail: 'ops@example.com' });
+    const t = Template.fromStack(withEmail);
+    t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    t.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: [{ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }],
+      },
+    });
+    for (const alarm of Object.values(t.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: logicalId(withEmail.alarmTopic!) }]);
+    }
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+  });
+});
+
+describe('bundles', () => {
+  const functions = () => stack.memory.functions();
+  const bundleOf = (fn: IConstruct) => {
+    const code = template.toJSON().Resources[logicalId(fn)].Properties.Code as { S3Key: string };
+    return path.join(outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
+  };
+
+  test('each function is bundled by the local esbuild: minified CommonJS, its source map beside it, the AWS SDK inside', () => {
+    for (const fn of functions()) {
+      const dir = bundleOf(fn);
+      expect(fs.readdirSync(dir).sort()).toEqual(['index.js', 'index.js.map']);
+      const code = fs.readFileSync(path.join(dir, 'index.js'), 'utf8');
+      expect(code).toMatch(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
+      expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+      expect(code).not.toMatch(/require\("@aws-sdk\/client-/);
+    }
+  });
+
+  test('each bundle loads in plain Node with the environment the construct gives it and exports handler', () => {
+    for (const fn of functions()) {
+      const variables = template.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables as Record<string, unknown>;
+      const environment = Object.fromEntries(
+        Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : `resolved-${name.toLowerCase()}`]),
+      );
+      const loaded = spawnSync(
+        process.execPath,
+        ['-e', `const m = require(${JSON.stringify(path.join(bundleOf(fn), 'index.js'))}); process.stdout.write(typeof m.handler);`],
+        {
+          env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', POWERTOOLS_METRICS_DISABLED: 'true', ...environment },
+          encoding: 'utf8',
+          timeout: 20_000,
+        },
+      );
+      expect({ service: fn.serviceName, stdout: loaded.stdout, status: loaded.status, stderr: loaded.status ? loaded.stderr : '' }).toEqual({
+        service: fn.serviceName,
+        stdout: 'function',
+        status: 0,
+        stderr: '',
+      });
+    }
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  /** Runs the pack and records, for each acknowledged finding, the resource and the rule. */
+  function runChecks(scope: IConstruct): { violations: unknown[]; acknowledged: { path: string; id: string }[] } {
+    const acknowledged: { path: string; id: string }[] = [];
+    const prototype = NagPack.prototype as unknown as { isAcknowledged(node: IConstruct, ruleId: string): boolean };
+    const original = prototype.isAcknowledged;
+    const spy = jest.spyOn(prototype, 'isAcknowledged').mockImplementation(function (this: unknown, node, ruleId) {
+      const result = original.call(this, node, ruleId);
+      if (result) acknowledged.push({ path: node.node.path, id: ruleId });
+      return result;
+    });
+    try {
+      return { violations: new AwsSolutionsChecks().validateScope(scope).violations, acknowledged };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  function acknowledgements(scope: IConstruct): { path: string; id: string; reason: string }[] {
+    return scope.node.findAll().flatMap((construct) =>
+      construct.node.metadata
+        .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) =>
+          Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+            path: construct.node.path,
+            id: id.replace(/^Annotation::/, ''),
+            reason,
+          })),
+        ),
+    );
+  }
+
+  test('the default stack has no unacknowledged finding', () => {
+    expect(runChecks(stack).violations).toEqual([]);
+  });
+
+  test('each acknowledgement names an AwsSolutions rule, gives a specific reason, and is needed', () => {
+    const { acknowledged } = runChecks(stack);
+    const acks = acknowledgements(stack);
+    // An acknowledgement is needed when it silenced a finding on its construct or below.
+    const needed = (ack: { path: string; id: string }) =>
+      acknowledged.some((finding) => finding.id === ack.id && `${finding.path}/`.startsWith(`${ack.path}/`));
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) {
+      expect(ack.id).toMatch(/^AwsSolutions-[A-Z]+[0-9]+(\[.+\])?$/);
+      expect(ack.reason.length).toBeGreaterThanOrEqual(60);
+      expect({ ...ack, needed: needed(ack) }).toEqual({ ...ack, needed: true });
+    }
+    expect([...new Set(acks.map((ack) => ack.id.replace(/\[.*$/, '')))].sort()).toEqual([
+      'AwsSolutions-APIG4',
+      'AwsSolutions-IAM4',
+      'AwsSolutions-IAM5',
+      'AwsSolutions-SMG4',
+    ]);
+  });
+
+  test('other configurations are clean too: alarm email, DESTROY, no access logs, bring-your-own bucket and secret', () => {
+    const app = testApp();
+    const scopes: IConstruct[] = [
+      new AgenticMemoryStack(app, 'Email', { alarmEmail: 'ops@example.com' }),
+      new AgenticMemoryStack(app, 'Destroy', { memory: { removalPolicy: RemovalPolicy.DESTROY } }),
+      new AgenticMemoryStack(app, 'NoAccessLogs', { memory: { archiveAccessLogs: false } }),
+    ];
+    const own = new Stack(app, 'Own');
+    new AgenticMemory(own, 'Memory', {
+      existingArchiveBucket: s3.Bucket.fromBucketName(own, 'Archive', 'my-archive'),
+      existingMem0ApiKeySecret: secretsmanager.Secret.fromSecretNameV2(own, 'Mem0', 'team/mem0'),
+    });
+    scopes.push(own);
+    for (const scope of scopes) {
+      expect({ scope: scope.node.path, violations: runChecks(scope).violations }).toEqual({
+        scope: scope.node.path,
+        violations: [],
+      });
+    }
+  });
+
+  test('as in bin/: the plugin runs at synth and stops it on an unacknowledged finding', () => {
+    const clean = testApp();
+    new AgenticMemoryStack(clean, 'AgenticMemory');
+    Validations.of(clean).addPlugins(new AwsSolutionsChecks(clean));
+    expect(() => clean.synth()).not.toThrow();
+
+    const dirty = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    new s3.Bucket(new Stack(dirty, 'Dirty'), 'NoTls');
+    Validations.of(dirty).addPlugins(new AwsSolutionsChecks(dirty));
+    expect(() => dirty.synth()).toThrow(/AwsSolutions-S10/);
+  });
+});
+
+test('snapshot of the default stack (asset hashes normalised)', () => {
+  expect(withoutAssetHashes(template.toJSON())).toMatchSnapshot();
+});

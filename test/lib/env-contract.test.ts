@@ -1,0 +1,188 @@
+/**
+ * lib/ and lambdas/ never import each other, so each keeps its own copy of what they share:
+ * environment variable names, metric names and namespace, archive prefixes, defaults. This file
+ * imports both copies and proves they agree, and that the environment the construct writes is
+ * one the handlers accept.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as lib from '../../lib/contract';
+import { AgenticMemory } from '../../lib';
+import { ENV } from '../../lambdas/shared/config/env-names';
+import {
+  DEFAULT_MEMORY_DEADLINE_MS,
+  MEMORY_CONTEXT_PLACEHOLDER,
+  clientDataSettings,
+  ingestSettings,
+  retrieveSettings,
+} from '../../lambdas/shared/config/settings';
+import { METRIC, METRICS_NAMESPACE, createPowertools } from '../../lambdas/shared/powertools';
+import {
+  AUDIO_PREFIX,
+  CLIENT_DATA_PREFIX,
+  RAW_POST_CALL_PREFIX,
+  audioKey,
+  callerTranscriptKey,
+  clientDataKey,
+  rawPostCallKey,
+} from '../../lambdas/shared/archive/archive-keys';
+import { REPO_ROOT, bareStack, logicalId } from './cdk-test-app';
+
+describe('names', () => {
+  test('environment variable names', () => {
+    expect(lib.ENV).toEqual(ENV);
+  });
+
+  test('metric namespace and names', () => {
+    expect(lib.METRICS_NAMESPACE).toBe(METRICS_NAMESPACE);
+    expect(lib.METRIC).toEqual(METRIC);
+  });
+
+  test('Powertools puts every metric in the namespace under the `service` dimension', () => {
+    const { metrics } = createPowertools(lib.SERVICE.retrieve);
+    metrics.addMetric(METRIC.memoriesReturned, 'Count', 1);
+    const emf = metrics.serializeMetrics() as unknown as {
+      _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] };
+      [key: string]: unknown;
+    };
+    expect(emf._aws.CloudWatchMetrics[0]).toMatchObject({
+      Namespace: lib.METRICS_NAMESPACE,
+      Dimensions: [[lib.SERVICE_DIMENSION]],
+    });
+    expect(emf[lib.SERVICE_DIMENSION]).toBe('retrieve');
+  });
+
+  test.each(Object.values(lib.SERVICE))('lambdas/%s/index.ts exists and reports as that service', (service) => {
+    const entry = fs.readFileSync(path.join(REPO_ROOT, 'lambdas', service, 'index.ts'), 'utf8');
+    expect(entry).toContain(`createPowertools('${service}')`);
+    expect(entry).toMatch(/export const handler\b/);
+  });
+});
+
+describe('archive prefixes: what the handlers write is what the construct grants', () => {
+  const at = new Date('2026-11-21T10:20:30.456Z');
+
+  test('the prefixes are the same strings', () => {
+    expect(lib.ARCHIVE_PREFIX.clientData).toBe(CLIENT_DATA_PREFIX);
+    expect(lib.ARCHIVE_PREFIX.rawPostCall).toBe(RAW_POST_CALL_PREFIX);
+    expect(lib.ARCHIVE_PREFIX.audio).toBe(AUDIO_PREFIX);
+  });
+
+  test('client-data keys fall under client-data/', () => {
+    expect(clientDataKey('+14155550100', 'CA123', at).startsWith(lib.ARCHIVE_PREFIX.clientData)).toBe(true);
+  });
+
+  test('raw post-call keys fall under post-call/raw/ and end in .json (they trigger ingestion)', () => {
+    const key = rawPostCallKey('post_call_transcription', 'conv_1', Buffer.from('{}'), at);
+    expect(key.startsWith(lib.ARCHIVE_PREFIX.rawPostCall)).toBe(true);
+    expect(key.endsWith(lib.RAW_POST_CALL_SUFFIX)).toBe(true);
+  });
+
+  test('audio falls under post-call/audio/ and never triggers ingestion', () => {
+    const key = audioKey('conv_1');
+    expect(key.startsWith(lib.ARCHIVE_PREFIX.audio)).toBe(true);
+    expect(key.startsWith(lib.ARCHIVE_PREFIX.rawPostCall)).toBe(false);
+  });
+
+  test('the per-caller copies ingest writes fall under post-call/ and never trigger ingestion', () => {
+    const key = callerTranscriptKey('+14155550100', 'conv_1');
+    expect(key.startsWith(lib.ARCHIVE_PREFIX.postCall)).toBe(true);
+    expect(key.startsWith(lib.ARCHIVE_PREFIX.rawPostCall)).toBe(false);
+  });
+});
+
+describe('defaults and bounds', () => {
+  test('the defaults the construct writes are the handlers’ defaults', () => {
+    expect(lib.HANDLER_DEFAULTS.memoryDeadlineMs).toBe(DEFAULT_MEMORY_DEADLINE_MS);
+    expect(lib.HANDLER_DEFAULTS.memoryContextPlaceholder).toBe(MEMORY_CONTEXT_PLACEHOLDER);
+    expect(retrieveSettings({}).defaultLimit).toBe(lib.HANDLER_DEFAULTS.searchDefaultLimit);
+    expect(ingestSettings({}).memoryWriteDeadlineMs).toBe(lib.HANDLER_DEFAULTS.memoryWriteDeadlineMs);
+  });
+
+  test('the bounds the construct checks are the handlers’ bounds', () => {
+    const { memoryDeadlineMs, memoryWriteDeadlineMs, searchDefaultLimit, newCallerGreetingMaxChars } = lib.HANDLER_BOUNDS;
+    const accepts = (parse: () => unknown) => expect(parse).not.toThrow();
+    const rejects = (parse: () => unknown) => expect(parse).toThrow(/invalid configuration/);
+
+    accepts(() => retrieveSettings({ [ENV.searchDefaultLimit]: String(searchDefaultLimit.min) }));
+    accepts(() => retrieveSettings({ [ENV.searchDefaultLimit]: String(searchDefaultLimit.max) }));
+    rejects(() => retrieveSettings({ [ENV.searchDefaultLimit]: String(searchDefaultLimit.min - 1) }));
+    rejects(() => retrieveSettings({ [ENV.searchDefaultLimit]: String(searchDefaultLimit.max + 1) }));
+
+    accepts(() => clientDataSettings({ [ENV.memoryDeadlineMs]: String(memoryDeadlineMs.min) }));
+    accepts(() => clientDataSettings({ [ENV.memoryDeadlineMs]: String(memoryDeadlineMs.max) }));
+    rejects(() => clientDataSettings({ [ENV.memoryDeadlineMs]: String(memoryDeadlineMs.min - 1) }));
+    rejects(() => clientDataSettings({ [ENV.memoryDeadlineMs]: String(memoryDeadlineMs.max + 1) }));
+
+    accepts(() => ingestSettings({ [ENV.memoryWriteDeadlineMs]: String(memoryWriteDeadlineMs.min) }));
+    accepts(() => ingestSettings({ [ENV.memoryWriteDeadlineMs]: String(memoryWriteDeadlineMs.max) }));
+    rejects(() => ingestSettings({ [ENV.memoryWriteDeadlineMs]: String(memoryWriteDeadlineMs.min - 1) }));
+    rejects(() => ingestSettings({ [ENV.memoryWriteDeadlineMs]: String(memoryWriteDeadlineMs.max + 1) }));
+
+    accepts(() => clientDataSettings({ [ENV.newCallerGreeting]: 'x'.repeat(newCallerGreetingMaxChars) }));
+    rejects(() => clientDataSettings({ [ENV.newCallerGreeting]: 'x'.repeat(newCallerGreetingMaxChars + 1) }));
+  });
+});
+
+describe('the environment the construct writes', () => {
+  /** Each function's variables, CloudFormation references replaced by placeholder strings. */
+  function environments(stack: Stack, memory: AgenticMemory): Record<string, Record<string, string>> {
+    const resources = Template.fromStack(stack).toJSON().Resources;
+    return Object.fromEntries(
+      memory.functions().map((fn) => {
+        const variables = resources[logicalId(fn)].Properties.Environment.Variables as Record<string, unknown>;
+        return [
+          fn.serviceName,
+          Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : `ref-${k}`])),
+        ];
+      }),
+    );
+  }
+
+  const runtimeVariables = new Set(['NODE_OPTIONS', 'MEM0_TELEMETRY', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_LOG_LEVEL']);
+  const handlerVariables = new Set<string>(Object.values(ENV));
+
+  test.each([
+    ['the defaults', {}],
+    [
+      'every behaviour prop set',
+      {
+        mem0Host: 'https://mem0.example',
+        searchLimit: 50,
+        overridePrompt: false,
+        overrideFirstMessage: false,
+        basePromptTemplate: `Agent.\n${MEMORY_CONTEXT_PLACEHOLDER}`,
+        newCallerGreeting: 'Hello!',
+        retrieveRequireApiKey: false,
+      },
+    ],
+  ])('with %s: every variable is one the handlers read, and their settings parse', (_name, props) => {
+    const stack = bareStack();
+    const env = environments(stack, new AgenticMemory(stack, 'Memory', props));
+    for (const variables of Object.values(env)) {
+      for (const name of Object.keys(variables)) {
+        expect({ name, known: runtimeVariables.has(name) || handlerVariables.has(name) }).toEqual({ name, known: true });
+      }
+    }
+    expect(() => clientDataSettings(env['client-data'])).not.toThrow();
+    expect(() => retrieveSettings(env.retrieve)).not.toThrow();
+    expect(() => ingestSettings(env.ingest)).not.toThrow();
+    expect(clientDataSettings(env['client-data']).overridePrompt).toBe(!('overridePrompt' in props));
+    expect(retrieveSettings(env.retrieve).requireApiKey).toBe(!('retrieveRequireApiKey' in props));
+  });
+
+  test('each function is told the secrets it reads, by id', () => {
+    const stack = bareStack();
+    const env = environments(stack, new AgenticMemory(stack, 'Memory'));
+    const secretIds = (service: string) =>
+      Object.keys(env[service])
+        .filter((name) => name.endsWith('_SECRET_ID'))
+        .sort();
+    expect(secretIds('client-data')).toEqual([ENV.mem0ApiKeySecretId, ENV.workspaceKeySecretId].sort());
+    expect(secretIds('retrieve')).toEqual([ENV.mem0ApiKeySecretId, ENV.retrieveApiKeySecretId].sort());
+    expect(secretIds('post-call')).toEqual([ENV.hmacKeySecretId]);
+    expect(secretIds('ingest')).toEqual([ENV.mem0ApiKeySecretId]);
+  });
+});

@@ -26,7 +26,7 @@ import {
   type HttpEndpoint,
 } from '../shared/http';
 import type { MemoryStore } from '../shared/memory';
-import { METRIC, MetricUnit, type Powertools } from '../shared/powertools';
+import { METRIC, MetricUnit, elapsedMs, type Powertools } from '../shared/powertools';
 
 export const WORKSPACE_KEY_HEADER = 'X-Workspace-Key';
 const MAX_BODY_BYTES = 16 * 1024;
@@ -72,12 +72,15 @@ export function createClientDataHandler(deps: ClientDataDependencies): HttpEndpo
   });
 
   async function recallOrDegrade(callerId: CallerId): Promise<CallerMemory> {
+    const startedAt = performance.now();
     try {
-      return await readCallerMemory(deps.memory, callerId, {
+      const memory = await readCallerMemory(deps.memory, callerId, {
         maxFacts: settings.maxFacts,
         maxHighlights: settings.maxHighlights,
         deadlineMs: settings.memoryDeadlineMs,
       });
+      tools.metrics.addMetric(METRIC.memoryStoreLatency, MetricUnit.Milliseconds, elapsedMs(startedAt));
+      return memory;
     } catch (error) {
       tools.metrics.addMetric(METRIC.degradedResponses, MetricUnit.Count, 1);
       tools.logger.warn('memory unavailable: answering as for a new caller', { error: (error as Error).message });

@@ -6,7 +6,7 @@ import { withDeadline } from '../shared/deadline';
 import type { MemoryStore } from '../shared/memory';
 import type { Context } from 'aws-lambda';
 import type { IdempotentWrites } from './idempotency';
-import { METRIC, MetricUnit, type Powertools } from '../shared/powertools';
+import { METRIC, MetricUnit, elapsedMs, type Powertools } from '../shared/powertools';
 import { memoriesFromConversation, type PlannedMemory } from './conversation-memories';
 
 export type IngestOutcome =
@@ -40,7 +40,9 @@ export function createPayloadIngester(deps: IngestDependencies) {
   const { tools } = deps;
 
   const writeOnce = deps.idempotency.wrap(async ({ callerId, planned }: MemoryWriteJob) => {
+    const startedAt = performance.now();
     await withDeadline(deps.memory.add(callerId, planned.memory), deps.memoryWriteDeadlineMs, `memory write (${planned.type})`);
+    tools.metrics.addMetric(METRIC.memoryStoreLatency, MetricUnit.Milliseconds, elapsedMs(startedAt));
     return { written: planned.type };
   });
 

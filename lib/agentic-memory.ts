@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
@@ -249,6 +250,14 @@ export interface AgenticMemoryProps {
    */
   readonly retrieveRequireApiKey?: boolean;
 
+  /**
+   * Source addresses (IPs or CIDR ranges) allowed to call the two webhooks (pre-call and
+   * post-call); anyone else gets 403 before authentication. `ELEVENLABS_WEBHOOK_IPS` is a ready
+   * preset of the egress addresses ElevenLabs publishes. The search tool is not restricted.
+   * @default - no restriction (the webhooks still authenticate every request)
+   */
+  readonly allowedSourceIps?: readonly string[];
+
   // ---- operations ----------------------------------------------------------------------------
 
   /**
@@ -391,6 +400,20 @@ const S3_ACCESS_LOGS_USE_BUCKET_POLICY = '@aws-cdk/aws-s3:serverAccessLogsUseBuc
 const NONCURRENT_VERSION_EXPIRATION = Duration.days(30);
 
 /** Each HTTP endpoint's one route. */
+/**
+ * Egress addresses ElevenLabs publishes for its webhooks (US region; see the post-call webhooks
+ * page of its documentation). A preset for `allowedSourceIps`; add other regions' addresses
+ * when your workspace runs there.
+ */
+export const ELEVENLABS_WEBHOOK_IPS: readonly string[] = ['34.67.146.145', '34.59.11.47'];
+
+function isIpOrCidr(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+}
+
 export const ROUTE_PATH = {
   clientData: '/client-data',
   retrieve: '/retrieve',
@@ -596,6 +619,9 @@ export class AgenticMemory extends Construct {
       ...(props.mem0Host !== undefined ? { [ENV.mem0Host]: props.mem0Host } : {}),
     };
     const archive = { [ENV.archiveBucket]: this.archiveBucket.bucketName };
+    const allowList: Record<string, string> = props.allowedSourceIps?.length
+      ? { [ENV.allowedSourceIps]: props.allowedSourceIps.join(',') }
+      : {};
     const memoryDeadlineMs = String(props.memoryDeadline?.toMilliseconds() ?? HANDLER_DEFAULTS.memoryDeadlineMs);
     return {
       clientData: {
@@ -603,6 +629,7 @@ export class AgenticMemory extends Construct {
         ...mem0,
         ...archive,
         [ENV.workspaceKeySecretId]: this.workspaceKeySecret.secretArn,
+        ...allowList,
         [ENV.memoryDeadlineMs]: memoryDeadlineMs,
         [ENV.overridePrompt]: String(props.overridePrompt ?? true),
         [ENV.overrideFirstMessage]: String(props.overrideFirstMessage ?? true),
@@ -621,6 +648,7 @@ export class AgenticMemory extends Construct {
         ...secretsCache,
         ...archive,
         [ENV.hmacKeySecretId]: this.hmacKeySecret.secretArn,
+        ...allowList,
       },
       ingest: {
         ...secretsCache,
@@ -871,6 +899,10 @@ export class AgenticMemory extends Construct {
 // ---- props validation ----------------------------------------------------------------------------
 
 function validateProps(props: AgenticMemoryProps): void {
+  const badAddresses = (props.allowedSourceIps ?? []).filter((entry) => !isIpOrCidr(entry));
+  if (badAddresses.length > 0) {
+    throw new Error(`AgenticMemory: allowedSourceIps must be IP addresses or CIDR ranges; got ${badAddresses.join(', ')}.`);
+  }
   const archiveOverrides = [
     'archiveBucketProps',
     'archiveInfrequentAccessAfter',

@@ -29,6 +29,7 @@ export const ENV = {
   contextMaxChars: 'CONTEXT_MAX_CHARS',
   searchDefaultLimit: 'SEARCH_DEFAULT_LIMIT',
   retrieveRequireApiKey: 'RETRIEVE_REQUIRE_API_KEY',
+  allowedSourceIps: 'ALLOWED_SOURCE_IPS',
 } as const;
 
 /** CloudWatch namespace of the handlers' Powertools (EMF) metrics. */

@@ -21,6 +21,7 @@ import {
   parseJsonObject,
   readRequest,
   readSecret,
+  type SourceAllowList,
   requireKeyHeader,
   validate,
   type HttpEndpoint,
@@ -39,6 +40,8 @@ export interface ClientDataDependencies {
   archive: Archive;
   settings: ClientDataSettings;
   tools: Powertools;
+  /** Optional source-address allow-list (ElevenLabs' egress IPs); empty allows everyone. */
+  allowList?: SourceAllowList;
   now?: () => Date;
 }
 
@@ -53,6 +56,7 @@ export function createClientDataHandler(deps: ClientDataDependencies): HttpEndpo
 
   return httpEndpoint(tools, async (event) => {
     const request = readRequest(event, MAX_BODY_BYTES);
+    deps.allowList?.check(request.sourceIp);
     requireKeyHeader(request, WORKSPACE_KEY_HEADER, await readSecret(deps.secrets, 'workspaceKey', tools));
     const body = validate(initiationRequestSchema, parseJsonObject(request.rawBody));
     tools.logger.setCorrelationId(body.call_sid ?? event.requestContext?.requestId);

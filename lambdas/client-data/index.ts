@@ -1,5 +1,6 @@
 import { archiveFromEnvironment, mem0FromEnvironment } from '../shared/aws/wiring';
-import { SecretsManagerSecrets, clientDataSettings } from '../shared/config';
+import { ENV, SecretsManagerSecrets, clientDataSettings } from '../shared/config';
+import { SourceAllowList } from '../shared/http';
 import { createPowertools } from '../shared/powertools';
 import { createClientDataHandler } from './handler';
 
@@ -11,4 +12,5 @@ export const handler = createClientDataHandler({
   archive: archiveFromEnvironment(),
   settings: clientDataSettings(),
   tools: createPowertools('client-data'),
+  allowList: SourceAllowList.fromEnvironment(process.env[ENV.allowedSourceIps]),
 });

@@ -12,6 +12,7 @@ import {
   parseJsonObject,
   readRequest,
   readSecret,
+  type SourceAllowList,
   unauthorized,
   type HttpEndpoint,
 } from '../shared/http';
@@ -24,6 +25,8 @@ export interface PostCallDependencies {
   secrets: Secrets;
   archive: Archive;
   tools: Powertools;
+  /** Optional source-address allow-list (ElevenLabs' egress IPs); empty allows everyone. */
+  allowList?: SourceAllowList;
   now?: () => Date;
 }
 
@@ -39,6 +42,7 @@ export function createPostCallHandler(deps: PostCallDependencies): HttpEndpoint 
 
   return httpEndpoint(tools, async (event) => {
     const request = readRequest(event, MAX_POST_CALL_BYTES);
+    deps.allowList?.check(request.sourceIp);
     const secret = await readSecret(deps.secrets, 'hmacKey', tools);
     const check = verifyElevenLabsSignature(request.rawBody, request.headers[SIGNATURE_HEADER], secret);
     if (!check.ok) {

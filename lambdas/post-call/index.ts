@@ -1,5 +1,6 @@
 import { archiveFromEnvironment } from '../shared/aws/wiring';
-import { SecretsManagerSecrets } from '../shared/config';
+import { ENV, SecretsManagerSecrets } from '../shared/config';
+import { SourceAllowList } from '../shared/http';
 import { createPowertools } from '../shared/powertools';
 import { createPostCallHandler } from './handler';
 
@@ -7,4 +8,5 @@ export const handler = createPostCallHandler({
   secrets: new SecretsManagerSecrets(),
   archive: archiveFromEnvironment(),
   tools: createPowertools('post-call'),
+  allowList: SourceAllowList.fromEnvironment(process.env[ENV.allowedSourceIps]),
 });

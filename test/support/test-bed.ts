@@ -9,7 +9,7 @@ import { createPostCallHandler } from '../../lambdas/post-call/handler';
 import { createRetrieveHandler } from '../../lambdas/retrieve/handler';
 import { RAW_POST_CALL_PREFIX, type Archive } from '../../lambdas/shared/archive';
 import { StaticSecrets, clientDataSettings, retrieveSettings } from '../../lambdas/shared/config';
-import type { HttpEndpoint } from '../../lambdas/shared/http';
+import { SourceAllowList, type HttpEndpoint } from '../../lambdas/shared/http';
 import { Mem0MemoryStore, mem0Client } from '../../lambdas/shared/memory/mem0-store';
 import { createPowertools, type Powertools } from '../../lambdas/shared/powertools';
 import { startLocalDynamoDB, type LocalDynamoDB } from './dynamodb';
@@ -25,6 +25,8 @@ export interface TestBedOptions {
   /** Environment the handlers' settings are read from (e.g. MEMORY_DEADLINE_MS). */
   env?: Record<string, string>;
   memoryWriteDeadlineMs?: number;
+  /** Source-address allow-list of the two webhooks (comma-separated, as in the environment). */
+  allowedSourceIps?: string;
   /** Replaces the S3 archive (e.g. one that fails) for every handler. */
   archive?: (real: Archive) => Archive;
 }
@@ -78,15 +80,17 @@ export class TestBed {
     });
     const memory = new Mem0MemoryStore(async () => mem0Client(this.mem0.apiKey, this.mem0.url));
     const archive = options.archive ? options.archive(this.s3.archive) : this.s3.archive;
+    const allowList = SourceAllowList.fromEnvironment(options.allowedSourceIps);
     this.clientData = createClientDataHandler({
       secrets,
       memory,
       archive,
       settings: clientDataSettings(env),
       tools: this.tools.clientData,
+      allowList,
     });
     this.retrieve = createRetrieveHandler({ secrets, memory, settings: retrieveSettings(env), tools: this.tools.retrieve });
-    this.postCall = createPostCallHandler({ secrets, archive, tools: this.tools.postCall });
+    this.postCall = createPostCallHandler({ secrets, archive, tools: this.tools.postCall, allowList });
     const persistence = new DynamoDBPersistenceLayer({
       tableName: table,
       clientConfig: {
@@ -108,8 +112,8 @@ export class TestBed {
   }
 
   /** POSTs a body to the pre-call endpoint with the workspace key (override headers to test auth). */
-  callClientData(body: unknown, headers: Record<string, string> = { 'x-workspace-key': WORKSPACE_KEY }) {
-    return this.clientData(apiGatewayEvent({ body: body as object, headers }), lambdaContext('client-data'));
+  callClientData(body: unknown, headers: Record<string, string> = { 'x-workspace-key': WORKSPACE_KEY }, sourceIp?: string) {
+    return this.clientData(apiGatewayEvent({ body: body as object, headers, sourceIp }), lambdaContext('client-data'));
   }
 
   callRetrieve(body: unknown, headers: Record<string, string> = { 'x-api-key': RETRIEVE_KEY }) {
@@ -117,10 +121,10 @@ export class TestBed {
   }
 
   /** Signs and POSTs a post-call webhook, as ElevenLabs does. */
-  deliverPostCall(payload: object | Buffer | string, options: { base64?: boolean } = {}) {
+  deliverPostCall(payload: object | Buffer | string, options: { base64?: boolean; sourceIp?: string } = {}) {
     const { rawBody, signature } = signedPostCall(payload);
     return this.postCall(
-      apiGatewayEvent({ body: rawBody, base64: options.base64, headers: { 'elevenlabs-signature': signature } }),
+      apiGatewayEvent({ body: rawBody, base64: options.base64, sourceIp: options.sourceIp, headers: { 'elevenlabs-signature': signature } }),
       lambdaContext('post-call'),
     );
   }

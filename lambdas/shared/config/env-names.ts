@@ -36,6 +36,8 @@ export const ENV = {
   contextMaxChars: 'CONTEXT_MAX_CHARS',
   /** in-call: default number of memories a search returns. */
   searchDefaultLimit: 'SEARCH_DEFAULT_LIMIT',
+  /** Webhooks (pre-call, post-call): comma-separated IPs/CIDRs allowed to call; empty = anyone. */
+  allowedSourceIps: 'ALLOWED_SOURCE_IPS',
   /** in-call: "false" turns the X-Api-Key check off (explicit opt-out). */
   retrieveRequireApiKey: 'RETRIEVE_REQUIRE_API_KEY',
 } as const;

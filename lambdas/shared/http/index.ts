@@ -4,3 +4,4 @@ export * from './response';
 export * from './constant-time';
 export * from './validation';
 export * from './endpoint';
+export * from './source-allow-list';

@@ -3,11 +3,24 @@ import { callerFromCandidates, redactCallerId, type CallerId } from '../shared/c
 import type { ConversationRecord } from '../shared/elevenlabs/post-call-event';
 import { parsePostCallPayload } from '../shared/elevenlabs/post-call-schema';
 import { withDeadline } from '../shared/deadline';
-import type { MemoryStore } from '../shared/memory';
+import { MemoryStoreError, type MemoryStore } from '../shared/memory';
+import { withRetries, type RetryPolicy } from '../shared/retry';
 import type { Context } from 'aws-lambda';
 import type { IdempotentWrites } from './idempotency';
 import { METRIC, MetricUnit, elapsedMs, type Powertools } from '../shared/powertools';
 import { memoriesFromConversation, type PlannedMemory } from './conversation-memories';
+
+/**
+ * Rate limits and brief outages are met with backoff inside the invocation; what outlasts it
+ * fails the record, and the queue retries later. A write that timed out is not retried here:
+ * it may still land, and only idempotency across deliveries can tell.
+ */
+const MEMORY_WRITE_RETRIES: RetryPolicy = {
+  attempts: 3,
+  baseDelayMs: 250,
+  maxDelayMs: 2000,
+  retryable: (error) => error instanceof MemoryStoreError && error.retryable,
+};
 
 export type IngestOutcome =
   | { outcome: 'ingested'; conversationId: string; memoriesWritten: number }
@@ -41,7 +54,10 @@ export function createPayloadIngester(deps: IngestDependencies) {
 
   const writeOnce = deps.idempotency.wrap(async ({ callerId, planned }: MemoryWriteJob) => {
     const startedAt = performance.now();
-    await withDeadline(deps.memory.add(callerId, planned.memory), deps.memoryWriteDeadlineMs, `memory write (${planned.type})`);
+    await withRetries(
+      () => withDeadline(deps.memory.add(callerId, planned.memory), deps.memoryWriteDeadlineMs, `memory write (${planned.type})`),
+      MEMORY_WRITE_RETRIES,
+    );
     tools.metrics.addMetric(METRIC.memoryStoreLatency, MetricUnit.Milliseconds, elapsedMs(startedAt));
     return { written: planned.type };
   });

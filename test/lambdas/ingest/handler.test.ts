@@ -122,10 +122,12 @@ describe('ingest worker', () => {
     let adds = 0;
     const record = bed.mem0.requests.push.bind(bed.mem0.requests);
     bed.mem0.requests.push = (...requests: RecordedRequest[]) => {
-      if (requests[0].path === '/v3/memories/add/' && ++adds === 2) bed.mem0.behave({ mode: 'status', status: 503, times: 1 });
+      // From the second write on, Mem0 is down for longer than the in-delivery retries last.
+      if (requests[0].path === '/v3/memories/add/' && ++adds === 2) bed.mem0.behave({ mode: 'status', status: 503 });
       return record(...requests);
     };
     expect((await bed.drainIngest()).batchItemFailures).toHaveLength(1);
+    bed.mem0.behave({ mode: 'normal' });
     expect((await bed.redeliver(notifications)).batchItemFailures).toEqual([]);
     const types = bed.mem0.memoriesOf(MARGARET).map((m) => m.metadata.type);
     expect(types.filter((t) => t === 'factual')).toHaveLength(1);
@@ -133,7 +135,14 @@ describe('ingest worker', () => {
     expect(types.filter((t) => t === 'profile')).toHaveLength(1);
   });
 
-  it.each([429, 500])('fails the record when Mem0 answers %i, so the queue retries it', async (status) => {
+  it('rides out a short rate limit with backoff inside one delivery', async () => {
+    await bed.deliverPostCall(webCall('conv_rate_limited', { phone: MARGARET }));
+    bed.mem0.behave({ mode: 'status', status: 429, times: 2 });
+    expect((await bed.drainIngest()).batchItemFailures).toEqual([]);
+    expect(bed.mem0.memoriesOf(MARGARET).filter((m) => m.metadata.conversation_id === 'conv_rate_limited')).toHaveLength(3);
+  });
+
+  it.each([429, 500])('fails the record when Mem0 keeps answering %i, so the queue retries it later', async (status) => {
     await bed.deliverPostCall(webCall('conv_refused', { phone: MARGARET }));
     bed.mem0.behave({ mode: 'status', status });
     expect((await bed.drainIngest()).batchItemFailures).toHaveLength(1);

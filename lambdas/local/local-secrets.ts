@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+
+/** The three keys the endpoints check, under the names the handlers' Secrets use. */
+export interface LocalKeys {
+  /** Pre-call: the X-Workspace-Key header value. */
+  workspaceKey: string;
+  /** In-call: the X-Api-Key header value. */
+  retrieveApiKey: string;
+  /** Post-call: the HMAC secret of the ElevenLabs-Signature header. */
+  hmacKey: string;
+}
+
+export type KeyName = keyof LocalKeys;
+export type KeySource = 'environment' | 'data directory' | 'generated now';
+
+/** The environment variable that sets each key. */
+export const KEY_ENV: Record<KeyName, string> = {
+  workspaceKey: 'ELEVENLABS_WORKSPACE_KEY',
+  retrieveApiKey: 'RETRIEVE_API_KEY',
+  hmacKey: 'ELEVENLABS_HMAC_KEY',
+};
+
+const KEY_NAMES = Object.keys(KEY_ENV) as KeyName[];
+export const KEYS_FILE = 'keys.json';
+
+/** ElevenLabs webhook secrets read `wsec_` + 64 hex digits: generated ones look the same. */
+const GENERATORS: Record<KeyName, () => string> = {
+  workspaceKey: () => `wk_${randomBytes(24).toString('base64url')}`,
+  retrieveApiKey: () => `rk_${randomBytes(24).toString('base64url')}`,
+  hmacKey: () => `wsec_${randomBytes(32).toString('hex')}`,
+};
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * The keys of the local stack: each from its environment variable when set, otherwise the one
+ * generated on an earlier start (kept in `<home>/keys.json`, mode 0600), otherwise a new random
+ * one, saved there for the next start.
+ */
+export async function loadOrCreateLocalKeys(
+  home: string,
+  env: Env,
+): Promise<{ keys: LocalKeys; sources: Record<KeyName, KeySource>; file: string }> {
+  const file = path.join(home, KEYS_FILE);
+  const saved = await readSavedKeys(file);
+  const keys = {} as LocalKeys;
+  const sources = {} as Record<KeyName, KeySource>;
+  let generated = false;
+  for (const name of KEY_NAMES) {
+    const fromEnv = env[KEY_ENV[name]]?.trim();
+    if (fromEnv) {
+      keys[name] = fromEnv;
+      sources[name] = 'environment';
+    } else if (saved[name]) {
+      keys[name] = saved[name];
+      sources[name] = 'data directory';
+    } else {
+      saved[name] = keys[name] = GENERATORS[name]();
+      sources[name] = 'generated now';
+      generated = true;
+    }
+  }
+  if (generated) await saveKeys(file, saved);
+  else if (Object.keys(saved).length > 0) await chmod(file, 0o600);
+  return { keys, sources, file };
+}
+
+/** The keys a running stack uses, for clients (the simulator): environment first, then the file. */
+export async function readLocalKeys(home: string, env: Env): Promise<LocalKeys> {
+  const file = path.join(home, KEYS_FILE);
+  const saved = await readSavedKeys(file);
+  const keys = {} as LocalKeys;
+  for (const name of KEY_NAMES) {
+    const value = env[KEY_ENV[name]]?.trim() || saved[name];
+    if (!value) {
+      throw new Error(`no ${KEY_ENV[name]}: set it, or start the stack once (npm start) so that ${file} exists`);
+    }
+    keys[name] = value;
+  }
+  return keys;
+}
+
+async function readSavedKeys(file: string): Promise<Partial<LocalKeys>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
+  }
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new Error(`${file} is not valid JSON: fix it, or delete it to have new keys generated`);
+  }
+  const saved: Partial<LocalKeys> = {};
+  for (const name of KEY_NAMES) {
+    const value = parsed[name];
+    if (typeof value === 'string' && value !== '') saved[name] = value;
+  }
+  return saved;
+}
+
+async function saveKeys(file: string, keys: Partial<LocalKeys>): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const partial = `${file}.partial`;
+  await writeFile(partial, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  // writeFile's mode applies only when it creates the file.
+  await chmod(partial, 0o600);
+  await rename(partial, file);
+}

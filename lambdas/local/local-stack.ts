@@ -1,0 +1,269 @@
+import { mkdir } from 'node:fs/promises';
+import * as path from 'node:path';
+import { createClientDataHandler } from '../client-data/handler';
+import { archivedKeys, createIngestHandler } from '../ingest/handler';
+import { idempotentWrites } from '../ingest/idempotency';
+import { createPayloadIngester } from '../ingest/ingest-archived-payload';
+import { createPostCallHandler } from '../post-call/handler';
+import { createRetrieveHandler } from '../retrieve/handler';
+import { RAW_POST_CALL_PREFIX } from '../shared/archive';
+import { mem0FromEnvironment } from '../shared/aws/wiring';
+import { ENV, StaticSecrets, clientDataSettings, ingestSettings, retrieveSettings } from '../shared/config';
+import { SourceAllowList, jsonResponse } from '../shared/http';
+import { EmbeddedMemoryStore } from '../shared/memory/embedded-store';
+import type { MemoryStore } from '../shared/memory';
+import { lockDataDirectory } from './data-directory-lock';
+import { DeadLetterFolder } from './dead-letter-folder';
+import { objectCreatedNotification, startEmbeddedS3 } from './embedded-s3';
+import { FileIdempotencyStore } from './file-idempotency-store';
+import { HttpBridge, type Route } from './http-bridge';
+import { InProcessQueue, type QueueMessage } from './in-process-queue';
+import { IngestLedger } from './ingest-ledger';
+import { createLocalPowertools, writeToConsole, type LocalLogOptions } from './local-powertools';
+import { loadOrCreateLocalKeys, type KeyName, type KeySource, type LocalKeys } from './local-secrets';
+
+type Env = Record<string, string | undefined>;
+
+export interface IngestQueueOptions {
+  /** Deliveries before a payload is dead-lettered. */
+  maxReceiveCount: number;
+  /** First redelivery delay; doubled after each further failure. */
+  retryDelayMs: number;
+  maxRetryDelayMs: number;
+}
+
+export interface LocalStackOptions {
+  /** 0: an ephemeral port. Default 3000. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** The data directory: archive, memory, keys, idempotency records, dead letters. */
+  home: string;
+  /** Configuration, as the Lambda functions read it from theirs. Default process.env. */
+  env?: Env;
+  /** Default: LOG_FORMAT (pretty unless "json"), POWERTOOLS_LOG_LEVEL, to the console. */
+  log?: Partial<LocalLogOptions>;
+  ingest?: Partial<IngestQueueOptions>;
+}
+
+export interface LocalStack {
+  /** `http://<host>:<port>` */
+  url: string;
+  urls: { clientData: string; retrieve: string; postCall: string; health: string };
+  keys: LocalKeys;
+  keySources: Record<KeyName, KeySource>;
+  keysFile: string;
+  home: string;
+  memoryBackend: 'embedded' | 'mem0';
+  /** Resolves once every archived post-call payload so far has been ingested (or dead-lettered). */
+  ingestIdle(): Promise<void>;
+  /** Answers the requests in flight, finishes the ingest batch in flight, then stops everything. */
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_HOST = '127.0.0.1';
+
+const DEFAULT_INGEST: IngestQueueOptions = { maxReceiveCount: 5, retryDelayMs: 1000, maxRetryDelayMs: 60_000 };
+const FUNCTION_NAMES = {
+  clientData: 'agentic-memory-client-data',
+  retrieve: 'agentic-memory-retrieve',
+  postCall: 'agentic-memory-post-call',
+  ingest: 'agentic-memory-ingest',
+} as const;
+
+/**
+ * AgenticMemory on one machine: the Lambda handlers, unchanged, behind an HTTP server that
+ * speaks API Gateway's event format; the archive in an embedded S3 server; the ingest worker fed
+ * by the archive's object-created notifications through an in-process queue. Only the adapters
+ * differ from AWS: keys from the environment or the data directory, the embedded memory store
+ * (or Mem0 when MEM0_API_KEY is set), idempotency records in files.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const env = options.env ?? process.env;
+  const home = path.resolve(options.home);
+  const log = logOptions(options.log, env);
+  const ingest = { ...DEFAULT_INGEST, ...options.ingest };
+  // Configuration errors surface before anything starts.
+  const settings = { clientData: clientDataSettings(env), retrieve: retrieveSettings(env), ingest: ingestSettings(env) };
+  const allowList = SourceAllowList.fromEnvironment(env[ENV.allowedSourceIps]);
+  applyProcessDefaults(env);
+
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  const lock = await lockDataDirectory(home);
+  const cleanups: Array<() => Promise<void>> = [() => lock.release()];
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+
+  try {
+    const stackLogger = createLocalPowertools('local', log).logger;
+    const { keys, sources: keySources, file: keysFile } = await loadOrCreateLocalKeys(home, env);
+    const mem0ApiKey = env.MEM0_API_KEY?.trim() || undefined;
+    const secrets = new StaticSecrets({ ...keys, ...(mem0ApiKey ? { mem0ApiKey } : {}) });
+    const memoryBackend = mem0ApiKey ? 'mem0' : 'embedded';
+    const memory: MemoryStore = mem0ApiKey
+      ? mem0FromEnvironment(secrets, env)
+      : new EmbeddedMemoryStore({ directory: path.join(home, 'memory') });
+
+    const s3 = await startEmbeddedS3({ directory: path.join(home, 's3') });
+    cleanups.push(() => s3.close());
+
+    const ingestTools = createLocalPowertools('ingest', log);
+    const idempotency = new FileIdempotencyStore({
+      directory: path.join(home, 'idempotency'),
+      // A write that outlives its own deadline is abandoned: its key may then be taken again.
+      inProgressLeaseMs: settings.ingest.memoryWriteDeadlineMs + 5000,
+    });
+    await idempotency.sweepExpired();
+    const ingestHandler = createIngestHandler({
+      tools: ingestTools,
+      ingestArchivedPayload: createPayloadIngester({
+        archive: s3.archive,
+        memory,
+        tools: ingestTools,
+        memoryWriteDeadlineMs: settings.ingest.memoryWriteDeadlineMs,
+        idempotency: idempotentWrites(idempotency),
+      }),
+    });
+
+    const ledger = await IngestLedger.open(path.join(home, 'ingest-ledger.jsonl'));
+    const deadLetters = new DeadLetterFolder(path.join(home, 'dead-letter'));
+    const queue = new InProcessQueue({
+      name: 'agentic-memory-ingest',
+      handler: ingestHandler,
+      functionName: FUNCTION_NAMES.ingest,
+      functionTimeoutMs: 60_000,
+      batchSize: 10,
+      ...ingest,
+      logger: stackLogger,
+      onDelivered: async (message) => {
+        for (const key of archivedKeys(message.body)) await ledger.record(key);
+      },
+      onDeadLetter: async (message, reason) => {
+        const file = await deadLetters.put(deadLetterOf(message, reason));
+        stackLogger.error('ingest gave up: payload dead-lettered (it stays archived; delete the file and restart to retry)', {
+          deliveries: message.receiveCount,
+          file,
+        });
+      },
+    });
+    cleanups.push(() => queue.stop());
+
+    // The S3 → SQS notification of the AWS stack: only the post-call inbox triggers ingestion.
+    const unsubscribe = s3.onObjectCreated((notification) => {
+      for (const record of notification.Records) {
+        const body = JSON.stringify({ Records: [record] });
+        if (archivedKeys(body).some((key) => key.startsWith(RAW_POST_CALL_PREFIX))) queue.send(body);
+      }
+    });
+    cleanups.push(async () => unsubscribe());
+
+    // Archived (so acknowledged) but never ingested: a crash, a stop with work in backoff.
+    const deadLettered = await deadLetters.keys();
+    const unfinished = (await s3.listObjects(RAW_POST_CALL_PREFIX)).filter(
+      (object) => !ledger.has(object.key) && !deadLettered.has(object.key),
+    );
+    for (const object of unfinished) queue.send(JSON.stringify(objectCreatedNotification(s3.bucket, object)));
+    if (unfinished.length > 0) {
+      stackLogger.info(`resuming ingestion of ${unfinished.length} archived post-call payload(s)`);
+    }
+
+    const routes: Route[] = [
+      {
+        method: 'POST',
+        path: '/client-data',
+        functionName: FUNCTION_NAMES.clientData,
+        handler: createClientDataHandler({
+          secrets,
+          memory,
+          archive: s3.archive,
+          settings: settings.clientData,
+          tools: createLocalPowertools('client-data', log),
+          allowList,
+        }),
+      },
+      {
+        method: 'POST',
+        path: '/retrieve',
+        functionName: FUNCTION_NAMES.retrieve,
+        handler: createRetrieveHandler({
+          secrets,
+          memory,
+          settings: settings.retrieve,
+          tools: createLocalPowertools('retrieve', log),
+        }),
+      },
+      {
+        method: 'POST',
+        path: '/post-call',
+        functionName: FUNCTION_NAMES.postCall,
+        handler: createPostCallHandler({
+          secrets,
+          archive: s3.archive,
+          tools: createLocalPowertools('post-call', log),
+          allowList,
+        }),
+      },
+      {
+        method: 'GET',
+        path: '/health',
+        functionName: 'local-health',
+        handler: async () => jsonResponse(200, { status: 'ok', memory: memoryBackend, ingestQueueDepth: queue.depth }),
+      },
+    ];
+    const http = new HttpBridge(routes, stackLogger);
+    const host = options.host ?? DEFAULT_HOST;
+    const port = await http.listen(options.port ?? DEFAULT_PORT, host);
+    cleanups.push(() => http.close());
+
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      urls: {
+        clientData: `${url}/client-data`,
+        retrieve: `${url}/retrieve`,
+        postCall: `${url}/post-call`,
+        health: `${url}/health`,
+      },
+      keys,
+      keySources,
+      keysFile,
+      home,
+      memoryBackend,
+      ingestIdle: () => queue.idle(),
+      stop: () => (stopping ??= cleanUp()),
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+function deadLetterOf(message: QueueMessage, reason: string) {
+  return { keys: archivedKeys(message.body), reason, deadLetteredAt: new Date().toISOString(), message };
+}
+
+function logOptions(given: Partial<LocalLogOptions> | undefined, env: Env): LocalLogOptions {
+  const format = given?.format ?? (env.LOG_FORMAT?.trim().toLowerCase() || 'pretty');
+  if (format !== 'pretty' && format !== 'json') {
+    throw new Error(`invalid configuration: LOG_FORMAT must be "pretty" or "json", not "${format}"`);
+  }
+  return {
+    format,
+    level: given?.level ?? (env.POWERTOOLS_LOG_LEVEL || env.LOG_LEVEL || undefined),
+    write: given?.write ?? writeToConsole,
+    colours: given?.colours ?? (Boolean(process.stdout.isTTY) && !env.NO_COLOR),
+  };
+}
+
+/**
+ * Two libraries read their switches from process.env only: Powertools Metrics (on one machine
+ * there is no CloudWatch to read EMF lines, so off unless asked for) and mem0ai's telemetry (call
+ * data must not leave, ever).
+ */
+function applyProcessDefaults(env: Env): void {
+  process.env.MEM0_TELEMETRY = 'false';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= env.POWERTOOLS_METRICS_DISABLED ?? 'true';
+}

@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { removeHome, tempHome } from './local-stack-support';
+
+const ROOT = path.resolve(__dirname, '../..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', process.platform === 'win32' ? 'tsx.cmd' : 'tsx');
+
+describe('npm start (bin/local.ts)', () => {
+  let home: string;
+
+  beforeAll(async () => {
+    home = await tempHome();
+  });
+  afterAll(async () => {
+    await removeHome(home);
+  });
+
+  it('starts on the port it was given (0: a free one, printed), answers /health and stops cleanly on SIGINT', async () => {
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', AGENTIC_MEMORY_HOME: home };
+    // Its own process group, as a terminal's foreground job: Ctrl-C signals the whole group (tsx and node).
+    const child = spawn(TSX, ['bin/local.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const signalGroup = (signal: NodeJS.Signals) => process.kill(-(child.pid as number), signal);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+    try {
+      await waitFor(() => (stdout.includes('Ctrl-C stops') ? true : undefined), 20_000, () => stderr);
+      const url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+      expect(url).not.toMatch(/:0$/);
+      const health = await fetch(`${url}/health`);
+      expect(health.status).toBe(200);
+      expect(stdout).toContain(`curl -sS ${url}/post-call`);
+      expect(stdout).toMatch(/ElevenLabs-Signature: t=\d+,v0=[0-9a-f]{64}/);
+      expect(stdout).toContain('cloudflared tunnel --url');
+
+      signalGroup('SIGINT');
+      expect(await exited).toBe(0);
+      expect(stdout).toContain('Stopped.');
+      expect(stderr).toBe('');
+    } finally {
+      if (child.exitCode === null) signalGroup('SIGKILL');
+    }
+  }, 30_000);
+});
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, diagnostics: () => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`bin/local.ts did not start in time: ${diagnostics()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,42 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { KEYS_FILE, loadOrCreateLocalKeys, readLocalKeys } from '../../lambdas/local/local-secrets';
+import { removeHome, tempHome } from './local-stack-support';
+
+describe('local keys', () => {
+  let home: string;
+
+  beforeEach(async () => {
+    home = await tempHome();
+  });
+  afterEach(async () => {
+    await removeHome(home);
+  });
+
+  it('generates unset keys on first start, keeps them readable by the owner only, and reuses them', async () => {
+    const first = await loadOrCreateLocalKeys(home, {});
+    expect(first.sources).toEqual({ workspaceKey: 'generated now', retrieveApiKey: 'generated now', hmacKey: 'generated now' });
+    expect(first.keys.hmacKey).toMatch(/^wsec_[0-9a-f]{64}$/);
+    expect(first.keys.workspaceKey).toMatch(/^wk_[A-Za-z0-9_-]{32}$/);
+    expect(first.keys.retrieveApiKey).not.toBe(first.keys.workspaceKey);
+    expect((await stat(path.join(home, KEYS_FILE))).mode & 0o777).toBe(0o600);
+
+    const second = await loadOrCreateLocalKeys(home, {});
+    expect(second.keys).toEqual(first.keys);
+    expect(second.sources.hmacKey).toBe('data directory');
+  });
+
+  it('takes a key from its environment variable without saving it', async () => {
+    const { keys, sources } = await loadOrCreateLocalKeys(home, { ELEVENLABS_HMAC_KEY: 'wsec_from_elevenlabs' });
+    expect(keys.hmacKey).toBe('wsec_from_elevenlabs');
+    expect(sources).toEqual({ workspaceKey: 'generated now', retrieveApiKey: 'generated now', hmacKey: 'environment' });
+    expect(await readFile(path.join(home, KEYS_FILE), 'utf8')).not.toContain('wsec_from_elevenlabs');
+    expect((await readLocalKeys(home, { ELEVENLABS_HMAC_KEY: 'wsec_from_elevenlabs' })).hmacKey).toBe('wsec_from_elevenlabs');
+  });
+
+  it('tells a client with no keys to start the stack first, and names a damaged keys file', async () => {
+    await expect(readLocalKeys(home, {})).rejects.toThrow(/no ELEVENLABS_WORKSPACE_KEY: set it, or start the stack once/);
+    await writeFile(path.join(home, KEYS_FILE), '{');
+    await expect(loadOrCreateLocalKeys(home, {})).rejects.toThrow(/keys.json is not valid JSON/);
+  });
+});

@@ -25,7 +25,7 @@ export function memoryContext(memory: CallerMemory, name: string | undefined, bo
 
   const header = ['## Caller memory', introduction(memory.previousCalls, name)];
   const facts = uniqueTexts(memory.facts).slice(0, bounds.maxFacts).map((text) => `- ${clip(text)}`);
-  const highlights = memory.highlights.slice(0, bounds.maxHighlights).map((m) => `- ${dateOf(m)}${clip(m.memory)}`);
+  const highlights = memory.highlights.slice(0, bounds.maxHighlights).map((m) => `- ${dateOf(m)}${clip(summaryOf(m))}`);
   const guidance = [
     '',
     'Use these memories naturally, the way a person who remembers the caller would: refer to them',
@@ -55,7 +55,7 @@ export function memorySummary(memory: CallerMemory, maxChars = 500): string {
   if (memory.memoryCount === 0) return '';
   const parts = [`${memory.previousCalls} previous ${memory.previousCalls === 1 ? 'call' : 'calls'}.`];
   const last = memory.highlights[0];
-  if (last) parts.push(`Last call: ${oneLine(last.memory)}`);
+  if (last) parts.push(`Last call: ${oneLine(summaryOf(last))}.`);
   const facts = uniqueTexts(memory.facts).slice(0, 3);
   if (facts.length) parts.push(`Known: ${facts.map(oneLine).join('; ')}`);
   const summary = parts.join(' ');
@@ -79,6 +79,11 @@ function uniqueTexts(memories: Memory[]): string[] {
     }
   }
   return texts;
+}
+
+/** A call memory is its summary, then a blank line and the evaluation rationales: the summary is the highlight. */
+function summaryOf(memory: Memory): string {
+  return memory.memory.split(/\n\s*\n/)[0];
 }
 
 function dateOf(memory: Memory): string {

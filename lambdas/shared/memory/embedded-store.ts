@@ -65,6 +65,14 @@ export class EmbeddedMemoryStore implements MemoryStore {
 export const MAX_SNIPPET_CHARS = 300;
 export const MAX_TEXT_CHARS = 4000;
 const MIN_SNIPPET_WORDS = 3;
+/** Words of small talk: a snippet made only of these ("No, that is everything. Thank you so much.") is no fact. */
+const SMALL_TALK = new Set(
+  (
+    'yes yeah yep no nope ok okay alright right sure fine good great perfect lovely wonderful nice well oh ' +
+    'um uh hmm hi hello hey bye goodbye thank thanks you so much very that that\'s is it it\'s all everything ' +
+    'for now the a and just please really i i\'m me we that\'ll be sounds have day too bit'
+  ).split(' '),
+);
 
 /**
  * Without an LLM to extract facts, a conversation is remembered as what the caller said, in
@@ -82,7 +90,7 @@ export function callerSnippets(turns: readonly ConversationTurn[]): string[] {
   return turns
     .filter((turn) => turn.role === 'user')
     .flatMap((turn) => splitIntoSnippets(normalise(turn.content)))
-    .filter((snippet) => wordCount(snippet) >= MIN_SNIPPET_WORDS);
+    .filter((snippet) => wordCount(snippet) >= MIN_SNIPPET_WORDS && !onlySmallTalk(snippet));
 }
 
 /** Whole sentences packed up to the size limit; a sentence too long on its own is cut at words. */
@@ -115,6 +123,11 @@ function cutAtWords(sentence: string): string[] {
 
 function normalise(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
+}
+
+function onlySmallTalk(text: string): boolean {
+  const words = text.toLowerCase().replace(/’/g, "'").match(/[\p{L}\p{N}']+/gu) ?? [];
+  return words.every((word) => SMALL_TALK.has(word));
 }
 
 function wordCount(text: string): number {

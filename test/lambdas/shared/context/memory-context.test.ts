@@ -35,6 +35,17 @@ describe('memoryContext', () => {
     expect(text.match(/duluth/gi)).toHaveLength(2); // one fact, one highlight: the duplicate fact is gone
   });
 
+  it('quotes a call by its summary, without the evaluation rationales', () => {
+    const withRationales = {
+      ...returning,
+      highlights: [m('factual', 'Ordered a lemon cake.\n\norder_taken: The agent took the order.', '2026-11-20T10:00:00Z')],
+    };
+    expect(memoryContext(withRationales, undefined, bounds)).toContain('- 2026-11-20: Ordered a lemon cake');
+    expect(memoryContext(withRationales, undefined, bounds)).not.toContain('order_taken');
+    expect(memorySummary(withRationales)).toContain('Last call: Ordered a lemon cake.');
+    expect(memorySummary(withRationales)).not.toContain('order_taken');
+  });
+
   it('honours the number of facts and highlights', () => {
     const text = memoryContext(returning, undefined, { maxFacts: 1, maxHighlights: 1, maxChars: 4000 });
     expect(text).not.toContain('Has two grandchildren');

@@ -173,6 +173,7 @@ describe('EmbeddedMemoryStore.add', () => {
         { role: 'user', content: 'Yes.' },
         { role: 'user', content: 'ok' },
         { role: 'user', content: 'hmm right' },
+        { role: 'user', content: 'No, that is everything. Thank you so much.' },
         { role: 'user', content: 'I moved to Bristol last spring.' },
         { role: 'user', content: longTurn },
       ]),

@@ -222,7 +222,7 @@ function send(response: ServerResponse, result: APIGatewayProxyStructuredResultV
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** API Gateway's `requestContext.time` format: `21/Nov/2026:13:00:00 +0000`. */
-function apiGatewayTime(at: Date): string {
+export function apiGatewayTime(at: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return (
     `${pad(at.getUTCDate())}/${MONTHS[at.getUTCMonth()]}/${at.getUTCFullYear()}:` +

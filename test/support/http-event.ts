@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { apiGatewayTime } from '../../lambdas/local/http-bridge';
+import { localLambdaContext } from '../../lambdas/local/lambda-context';
 
 export interface ApiGatewayEventOptions {
   /** Objects are JSON-serialised; Buffers are sent byte for byte when `base64`, else as UTF-8 text. */
@@ -53,35 +55,7 @@ export function apiGatewayEvent(options: ApiGatewayEventOptions): APIGatewayProx
   };
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** API Gateway's `requestContext.time` format: `21/Nov/2026:13:00:00 +0000`. */
-function apiGatewayTime(at: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return (
-    `${pad(at.getUTCDate())}/${MONTHS[at.getUTCMonth()]}/${at.getUTCFullYear()}:` +
-    `${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}:${pad(at.getUTCSeconds())} +0000`
-  );
-}
-
 /** A Lambda context whose remaining time counts down from `timeoutMs` (default 10 s) from now. */
 export function lambdaContext(functionName: string, options: { timeoutMs?: number } = {}): Context {
-  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
-  const callbackStyle = () => {
-    throw new Error('callback-style Lambda completion is not supported: return a promise');
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomUUID()}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: callbackStyle,
-    fail: callbackStyle,
-    succeed: callbackStyle,
-  };
+  return localLambdaContext(functionName, options.timeoutMs ?? 10_000);
 }

@@ -5,6 +5,9 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { AgenticMemory, type AgenticMemoryProps } from './agentic-memory';
 
+/** The handlers' default Mem0 host, stated in the outputs for the admin CLI. */
+const DEFAULT_MEM0_HOST = 'https://api.mem0.ai';
+
 export interface AgenticMemoryStackProps extends StackProps {
   /**
    * Props of the AgenticMemory construct.
@@ -62,6 +65,24 @@ export class AgenticMemoryStack extends Stack {
     this.secretOutputs('HmacKey', this.memory.hmacKeySecret, 'set', 'ElevenLabs post-call webhook secret: set it to the value ElevenLabs shows');
     this.secretOutputs('WorkspaceKey', this.memory.workspaceKeySecret, 'read', 'Workspace key: store it as the ElevenLabs secret sent in X-Workspace-Key');
     this.secretOutputs('RetrieveApiKey', this.memory.retrieveApiKeySecret, 'read', 'Retrieve key: store it as the ElevenLabs secret sent in X-Api-Key');
+    if (this.memory.elevenLabsApiKeySecret) {
+      this.secretOutputs('ElevenLabsApiKey', this.memory.elevenLabsApiKeySecret, 'set', 'ElevenLabs API key: set it to an API key of your ElevenLabs workspace (recording downloads)');
+    }
+
+    // What the admin CLI (`npx agentic-memory --stack NAME`) works on.
+    new CfnOutput(this, 'ArchiveBucketName', {
+      value: this.memory.archiveBucket.bucketName,
+      description: 'S3 bucket archiving every payload, transcript and recording',
+    });
+    new CfnOutput(this, 'IngestQueueUrl', { value: this.memory.ingestQueue.queueUrl, description: 'SQS queue of the ingest worker' });
+    new CfnOutput(this, 'IngestDeadLetterQueueUrl', {
+      value: this.memory.ingestDeadLetterQueue.queueUrl,
+      description: 'Payloads the ingest worker failed five times (redrive: npx agentic-memory replay --dead-letters)',
+    });
+    new CfnOutput(this, 'Mem0Host', {
+      value: props.memory?.mem0Host ?? DEFAULT_MEM0_HOST,
+      description: 'Mem0 API host the functions use',
+    });
 
     new CfnOutput(this, 'DashboardUrl', {
       value: Fn.join('', [

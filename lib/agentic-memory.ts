@@ -4,7 +4,10 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -22,6 +25,7 @@ import {
   HANDLER_DEFAULTS,
   METRIC,
   RAW_POST_CALL_SUFFIX,
+  SCHEDULED_SERVICE,
   SERVICE,
   type ServiceName,
 } from './contract';
@@ -91,6 +95,25 @@ export interface ManagedSecretProps {
   readonly replicaRegions?: secretsmanager.ReplicaRegion[];
 }
 
+/** Expiry of each kind of archived object (S3 lifecycle rules by prefix). */
+export interface ArchiveRetention {
+  /**
+   * Every post-call webhook as received, `post-call/raw/` (transcripts and audio as sent).
+   * @default - as `archiveExpiration`
+   */
+  readonly rawPayloads?: Duration;
+  /**
+   * Call recordings, `post-call/audio/`.
+   * @default - as `archiveExpiration`
+   */
+  readonly audio?: Duration;
+  /**
+   * Pre-call requests and answers, `client-data/`.
+   * @default - as `archiveExpiration`
+   */
+  readonly preCallRecords?: Duration;
+}
+
 export interface AgenticMemoryProps {
   // ---- archive bucket ----------------------------------------------------------------------
 
@@ -128,6 +151,13 @@ export interface AgenticMemoryProps {
    * @default - objects never expire
    */
   readonly archiveExpiration?: Duration;
+
+  /**
+   * Expiry per kind of archived object, for a retention policy stricter than
+   * `archiveExpiration` for some data. Where both apply, S3 honours the shorter.
+   * @default - each kind as `archiveExpiration`
+   */
+  readonly archiveRetention?: ArchiveRetention;
 
   /**
    * Log every request to the archive (S3 server access logs) into a second bucket.
@@ -183,6 +213,30 @@ export interface AgenticMemoryProps {
    * @default - the defaults of `ManagedSecretProps`
    */
   readonly retrieveApiKeySecretProps?: ManagedSecretProps;
+
+  /**
+   * Download the full recording of every call that has audio from the ElevenLabs API, so calls
+   * of any length are archived (webhook audio cannot pass API Gateway past a few minutes). Creates
+   * a secret for an ElevenLabs API key, which the operator sets after deploying.
+   * @default false - only the audio the post-call webhook carries is archived
+   */
+  readonly downloadRecordings?: boolean;
+  /**
+   * An existing secret holding an ElevenLabs API key; implies `downloadRecordings`. Cannot be
+   * combined with `elevenLabsApiKeySecretProps`.
+   * @default - a secret is created when `downloadRecordings` is true
+   */
+  readonly existingElevenLabsApiKeySecret?: secretsmanager.ISecret;
+  /**
+   * Overrides for the ElevenLabs API key secret the construct creates.
+   * @default - the defaults of `ManagedSecretProps`
+   */
+  readonly elevenLabsApiKeySecretProps?: ManagedSecretProps;
+  /**
+   * ElevenLabs API host recordings are downloaded from.
+   * @default - the handlers' default, https://api.elevenlabs.io
+   */
+  readonly elevenLabsApiHost?: string;
 
   /**
    * How long a warm function keeps a secret value before reading it again (a rotated value is
@@ -257,6 +311,14 @@ export interface AgenticMemoryProps {
    * @default - no restriction (the webhooks still authenticate every request)
    */
   readonly allowedSourceIps?: readonly string[];
+
+  /**
+   * Maximum age of a memory. A scheduled job (daily) erases older memories of every caller. The
+   * job enumerates the Mem0 project's users: give AgenticMemory a Mem0 project of its own.
+   * Whole days, 1 to 36,500.
+   * @default - memories are kept until erased
+   */
+  readonly memoryMaxAge?: Duration;
 
   // ---- operations ----------------------------------------------------------------------------
 
@@ -371,7 +433,24 @@ const FUNCTION_SIZING = {
     memorySize: 1024,
     timeout: Duration.minutes(2),
   },
+  retention: {
+    description: 'AgenticMemory retention: erases memories older than their maximum age, daily',
+    memorySize: 512,
+    // Every caller's memories listed and the old ones deleted, one request at a time; what
+    // does not fit in one run is done by the next.
+    timeout: Duration.minutes(15),
+  },
 } as const;
+
+/**
+ * With recording downloads the worker streams up to five recordings per batch, each under a
+ * five-minute deadline (the handlers' RECORDING_DEADLINE_MS default).
+ */
+const INGEST_TIMEOUT_WITH_RECORDINGS = Duration.minutes(15);
+const RETENTION_SCHEDULE = events.Schedule.cron({ minute: '17', hour: '3' });
+
+/** Each function's service name: its handler folder and Powertools service. */
+const SERVICE_OF = { ...SERVICE, ...SCHEDULED_SERVICE } as const;
 
 const SECRET_DEFAULTS = {
   mem0ApiKey: {
@@ -394,7 +473,18 @@ const SECRET_DEFAULTS = {
       'AgenticMemory: retrieve key. Store this value as an ElevenLabs secret sent as the X-Api-Key header of the search_memory tool.',
     generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
   },
+  elevenLabsApiKey: {
+    description:
+      'AgenticMemory: ElevenLabs API key, to download call recordings. Set it to an API key from your ElevenLabs workspace (the generated value is only a placeholder).',
+    generateSecretString: { passwordLength: 32, excludePunctuation: true },
+  },
 } satisfies Record<string, ManagedSecretProps>;
+
+const ARCHIVE_ACTION_VERB = {
+  's3:GetObject': 'reads',
+  's3:PutObject': 'writes',
+  's3:AbortMultipartUpload': 'aborts unfinished uploads of',
+} as const;
 
 const S3_ACCESS_LOGS_USE_BUCKET_POLICY = '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy';
 const NONCURRENT_VERSION_EXPIRATION = Duration.days(30);
@@ -459,6 +549,8 @@ export class AgenticMemory extends Construct {
   public readonly workspaceKeySecret: secretsmanager.ISecret;
   /** Retrieve key: the `X-Api-Key` header of the `search_memory` tool. */
   public readonly retrieveApiKeySecret: secretsmanager.ISecret;
+  /** ElevenLabs API key for recording downloads, when `downloadRecordings` is on. */
+  public readonly elevenLabsApiKeySecret?: secretsmanager.ISecret;
 
   /** Pre-call: answers ElevenLabs' conversation-initiation webhook. */
   public readonly clientDataFunction: MemoryFunction;
@@ -468,6 +560,10 @@ export class AgenticMemory extends Construct {
   public readonly postCallFunction: MemoryFunction;
   /** Ingest worker: turns archived post-call payloads into memories. */
   public readonly ingestFunction: MemoryFunction;
+  /** The scheduled job that erases memories past `memoryMaxAge`, when set. */
+  public readonly retentionFunction?: MemoryFunction<'retention'>;
+  /** The daily schedule of `retentionFunction`. */
+  public readonly retentionSchedule?: events.Rule;
 
   /** The HTTP API of the pre-call webhook. */
   public readonly clientDataApi: apigwv2.HttpApi;
@@ -532,6 +628,11 @@ export class AgenticMemory extends Construct {
     this.retrieveApiKeySecret =
       props.existingRetrieveApiKeySecret ??
       this.createSecret('RetrieveApiKey', SECRET_DEFAULTS.retrieveApiKey, props.retrieveApiKeySecretProps, removalPolicy);
+    this.elevenLabsApiKeySecret =
+      props.existingElevenLabsApiKeySecret ??
+      (props.downloadRecordings
+        ? this.createSecret('ElevenLabsApiKey', SECRET_DEFAULTS.elevenLabsApiKey, props.elevenLabsApiKeySecretProps, removalPolicy)
+        : undefined);
 
     // Idempotency records of the ingest worker: the Powertools defaults (key `id`, TTL `expiration`).
     this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
@@ -550,6 +651,15 @@ export class AgenticMemory extends Construct {
     this.postCallFunction = this.createFunction('PostCallFunction', 'postCall', environment.postCall, props);
     this.ingestFunction = this.createFunction('IngestFunction', 'ingest', environment.ingest, props);
     this.grantLeastPrivilege();
+    if (props.memoryMaxAge !== undefined) {
+      this.retentionFunction = this.createFunction('RetentionFunction', 'retention', environment.retention, props);
+      this.mem0ApiKeySecret.grantRead(this.retentionFunction);
+      this.retentionSchedule = new events.Rule(this, 'RetentionSchedule', {
+        description: 'AgenticMemory: erase memories older than memoryMaxAge, daily',
+        schedule: RETENTION_SCHEDULE,
+        targets: [new eventTargets.LambdaFunction(this.retentionFunction, { retryAttempts: 2 })],
+      });
+    }
 
     // Ingest: S3 `post-call/raw/*.json` created -> queue (dead letters after 5 receives) -> worker
     this.ingestDeadLetterQueue = new sqs.Queue(this, 'IngestDeadLetterQueue', {
@@ -561,7 +671,7 @@ export class AgenticMemory extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // AWS's guidance for a Lambda event source: at least six times the function's timeout.
-      visibilityTimeout: Duration.seconds(FUNCTION_SIZING.ingest.timeout.toSeconds() * 6),
+      visibilityTimeout: Duration.seconds(this.ingestFunction.timeout!.toSeconds() * 6),
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.ingestDeadLetterQueue, maxReceiveCount: INGEST_MAX_RECEIVE_COUNT },
     });
@@ -600,6 +710,7 @@ export class AgenticMemory extends Construct {
     this.monitoring = this.createMonitoring(props);
     this.dashboard = this.monitoring.dashboard;
     this.alarms = this.monitoring.alarms;
+    if (this.retentionFunction) this.alarms.push(this.retentionFailedAlarm(this.retentionFunction, props));
   }
 
   /** The four functions. */
@@ -608,7 +719,7 @@ export class AgenticMemory extends Construct {
   }
 
   /** Each function's environment: only the variables its handler reads. */
-  private environments(props: AgenticMemoryProps): Required<PerFunction<Record<string, string>>> {
+  private environments(props: AgenticMemoryProps): Required<PerFunction<Record<string, string>>> & { retention: Record<string, string> } {
     const secretsCache = {
       [ENV.secretsMaxAgeSeconds]: String(
         (props.secretsCacheTtl ?? Duration.seconds(HANDLER_DEFAULTS.secretsMaxAgeSeconds)).toSeconds(),
@@ -658,28 +769,38 @@ export class AgenticMemory extends Construct {
         [ENV.memoryWriteDeadlineMs]: String(
           props.memoryWriteDeadline?.toMilliseconds() ?? HANDLER_DEFAULTS.memoryWriteDeadlineMs,
         ),
+        ...(this.elevenLabsApiKeySecret ? { [ENV.elevenLabsApiKeySecretId]: this.elevenLabsApiKeySecret.secretArn } : {}),
+        ...(this.elevenLabsApiKeySecret && props.elevenLabsApiHost !== undefined
+          ? { [ENV.elevenLabsApiHost]: props.elevenLabsApiHost }
+          : {}),
+      },
+      retention: {
+        ...secretsCache,
+        ...mem0,
+        [ENV.memoryMaxAgeDays]: String(props.memoryMaxAge?.toDays() ?? ''),
       },
     };
   }
 
-  private createFunction(
+  private createFunction<W extends keyof typeof FUNCTION_SIZING>(
     id: string,
-    which: keyof typeof FUNCTION_SIZING,
+    which: W,
     environment: Record<string, string>,
     props: AgenticMemoryProps,
-  ): MemoryFunction {
+  ): MemoryFunction<(typeof SERVICE_OF)[W]> {
     const sizing = FUNCTION_SIZING[which];
-    const fn = new MemoryFunction(this, id, {
-      serviceName: SERVICE[which],
+    const recordings = which === 'ingest' && this.elevenLabsApiKeySecret !== undefined;
+    const fn = new MemoryFunction<(typeof SERVICE_OF)[W]>(this, id, {
+      serviceName: SERVICE_OF[which],
       description: sizing.description,
       memorySize: sizing.memorySize,
-      timeout: sizing.timeout,
+      timeout: recordings ? INGEST_TIMEOUT_WITH_RECORDINGS : sizing.timeout,
       environment,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_WEEK,
       logRemovalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       tracing: props.tracing,
       logLevel: props.logLevel,
-      reservedConcurrentExecutions: props.reservedConcurrency?.[which],
+      reservedConcurrentExecutions: which === 'retention' ? undefined : props.reservedConcurrency?.[which as keyof PerFunction<number>],
     });
     if ((props.tracing ?? lambda.Tracing.ACTIVE) !== lambda.Tracing.DISABLED) {
       acknowledge(
@@ -707,6 +828,14 @@ export class AgenticMemory extends Construct {
     this.mem0ApiKeySecret.grantRead(this.ingestFunction);
     this.allowArchive('s3:GetObject', this.ingestFunction, ARCHIVE_PREFIX.rawPostCall);
     this.allowArchive('s3:PutObject', this.ingestFunction, ARCHIVE_PREFIX.postCall);
+    if (this.elevenLabsApiKeySecret) {
+      // Recordings: streamed with a multipart upload (its parts are s3:PutObject), aborted on
+      // failure, and looked up (HEAD needs s3:GetObject) so none is downloaded twice.
+      this.elevenLabsApiKeySecret.grantRead(this.ingestFunction);
+      this.allowArchive('s3:PutObject', this.ingestFunction, ARCHIVE_PREFIX.audio);
+      this.allowArchive('s3:GetObject', this.ingestFunction, ARCHIVE_PREFIX.audio);
+      this.allowArchive('s3:AbortMultipartUpload', this.ingestFunction, ARCHIVE_PREFIX.audio);
+    }
     this.ingestFunction.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
@@ -800,6 +929,24 @@ export class AgenticMemory extends Construct {
     });
   }
 
+  /** A retention run that fails leaves memories past their age: someone must know. */
+  private retentionFailedAlarm(fn: MemoryFunction<'retention'>, props: AgenticMemoryProps): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, 'RetentionErrorsAlarm', {
+      alarmDescription: 'The memory retention job failed: memories older than memoryMaxAge may remain. See its log group.',
+      metric: fn.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (props.alarmTopic) {
+      const action = new cloudwatchActions.SnsAction(props.alarmTopic);
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+    return alarm;
+  }
+
   private createAccessLogsBucket(removalPolicy: RemovalPolicy): s3.Bucket {
     const bucket = new s3.Bucket(this, 'ArchiveAccessLogsBucket', {
       // Server access log delivery supports SSE-S3 only.
@@ -838,6 +985,7 @@ export class AgenticMemory extends Construct {
           noncurrentVersionExpiration: NONCURRENT_VERSION_EXPIRATION,
           abortIncompleteMultipartUploadAfter: Duration.days(7),
         },
+        ...retentionRules(props.archiveRetention),
       ],
       removalPolicy,
       autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
@@ -869,7 +1017,11 @@ export class AgenticMemory extends Construct {
   }
 
   /** One S3 action on one archive prefix (plus the bucket's KMS key, if it has one). */
-  private allowArchive(action: 's3:GetObject' | 's3:PutObject', fn: MemoryFunction, prefix: string): void {
+  private allowArchive(
+    action: 's3:GetObject' | 's3:PutObject' | 's3:AbortMultipartUpload',
+    fn: MemoryFunction,
+    prefix: string,
+  ): void {
     const resource = this.archiveBucket.arnForObjects(`${prefix}*`);
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: [action], resources: [resource] }));
     if (action === 's3:PutObject') this.archiveBucket.encryptionKey?.grantEncrypt(fn);
@@ -877,7 +1029,7 @@ export class AgenticMemory extends Construct {
     acknowledgeWildcardResource(
       fn.executionRole,
       resource,
-      `The ${fn.serviceName} function ${action === 's3:PutObject' ? 'writes' : 'reads'} objects with generated keys under the archive's ${prefix} prefix only; a key prefix needs a trailing wildcard.`,
+      `The ${fn.serviceName} function ${ARCHIVE_ACTION_VERB[action]} objects with generated keys under the archive's ${prefix} prefix only; a key prefix needs a trailing wildcard.`,
     );
   }
 
@@ -908,6 +1060,7 @@ function validateProps(props: AgenticMemoryProps): void {
     'archiveInfrequentAccessAfter',
     'archiveGlacierAfter',
     'archiveExpiration',
+    'archiveRetention',
     'archiveAccessLogs',
   ] as const;
   if (props.existingArchiveBucket) {
@@ -923,6 +1076,7 @@ function validateProps(props: AgenticMemoryProps): void {
     ['existingHmacKeySecret', 'hmacKeySecretProps'],
     ['existingWorkspaceKeySecret', 'workspaceKeySecretProps'],
     ['existingRetrieveApiKeySecret', 'retrieveApiKeySecretProps'],
+    ['existingElevenLabsApiKeySecret', 'elevenLabsApiKeySecretProps'],
   ] as const;
   for (const [existing, overrides] of secretPairs) {
     if (props[existing] && props[overrides]) {
@@ -938,6 +1092,16 @@ function validateProps(props: AgenticMemoryProps): void {
     }
   }
 
+  if (props.elevenLabsApiKeySecretProps && !props.downloadRecordings) {
+    throw new Error('AgenticMemory: elevenLabsApiKeySecretProps needs downloadRecordings: true.');
+  }
+  if (props.downloadRecordings === false && props.existingElevenLabsApiKeySecret) {
+    throw new Error('AgenticMemory: existingElevenLabsApiKeySecret turns recording downloads on; remove downloadRecordings: false.');
+  }
+  wholeDays('memoryMaxAge', props.memoryMaxAge, HANDLER_BOUNDS.memoryMaxAgeDays);
+  for (const [kind, age] of Object.entries(props.archiveRetention ?? {})) {
+    wholeDays(`archiveRetention.${kind}`, age as Duration | undefined, { min: 1, max: Number.MAX_SAFE_INTEGER });
+  }
   integerInRange('searchLimit', props.searchLimit, HANDLER_BOUNDS.searchDefaultLimit);
   integerInRange('memoryDeadline (ms)', props.memoryDeadline?.toMilliseconds(), HANDLER_BOUNDS.memoryDeadlineMs);
   integerInRange('memoryWriteDeadline (ms)', props.memoryWriteDeadline?.toMilliseconds(), HANDLER_BOUNDS.memoryWriteDeadlineMs);
@@ -965,6 +1129,31 @@ function validateProps(props: AgenticMemoryProps): void {
   ) {
     throw new Error(`AgenticMemory: newCallerGreeting is longer than ${HANDLER_BOUNDS.newCallerGreetingMaxChars} characters.`);
   }
+}
+
+function wholeDays(name: string, age: Duration | undefined, range: { min: number; max: number }): void {
+  if (age === undefined || Token.isUnresolved(age.toMilliseconds({ integral: false }))) return;
+  const days = age.toHours({ integral: false }) / 24;
+  if (!Number.isInteger(days) || days < range.min || days > range.max) {
+    throw new Error(`AgenticMemory: ${name} must be whole days from ${range.min} to ${range.max}, got ${age.toHumanString()}.`);
+  }
+}
+
+/** One lifecycle rule per kind of archived object with its own expiry. */
+function retentionRules(retention: ArchiveRetention | undefined): s3.LifecycleRule[] {
+  const prefixes: Array<[keyof ArchiveRetention, string, string]> = [
+    ['rawPayloads', 'expire-raw-payloads', ARCHIVE_PREFIX.rawPostCall],
+    ['audio', 'expire-audio', ARCHIVE_PREFIX.audio],
+    ['preCallRecords', 'expire-pre-call-records', ARCHIVE_PREFIX.clientData],
+  ];
+  return prefixes
+    .filter(([kind]) => retention?.[kind] !== undefined)
+    .map(([kind, id, prefix]) => ({
+      id,
+      prefix,
+      expiration: retention?.[kind],
+      noncurrentVersionExpiration: Duration.days(1),
+    }));
 }
 
 function integerInRange(name: string, value: number | undefined, range: { min: number; max: number }): void {

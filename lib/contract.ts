@@ -30,6 +30,10 @@ export const ENV = {
   searchDefaultLimit: 'SEARCH_DEFAULT_LIMIT',
   retrieveRequireApiKey: 'RETRIEVE_REQUIRE_API_KEY',
   allowedSourceIps: 'ALLOWED_SOURCE_IPS',
+  elevenLabsApiKeySecretId: 'ELEVENLABS_API_KEY_SECRET_ID',
+  elevenLabsApiHost: 'ELEVENLABS_API_HOST',
+  recordingDeadlineMs: 'RECORDING_DEADLINE_MS',
+  memoryMaxAgeDays: 'MEMORY_MAX_AGE_DAYS',
 } as const;
 
 /** CloudWatch namespace of the handlers' Powertools (EMF) metrics. */
@@ -50,6 +54,7 @@ export const METRIC = {
   ingestFailed: 'IngestFailed',
   ingestSkipped: 'IngestSkipped',
   memoriesWritten: 'MemoriesWritten',
+  memoriesExpired: 'MemoriesExpired',
 } as const;
 
 /** Service names: the Powertools `service` of each function (`createPowertools(...)`). */
@@ -61,6 +66,15 @@ export const SERVICE = {
 } as const;
 
 export type ServiceName = (typeof SERVICE)[keyof typeof SERVICE];
+
+/** Functions that run on a schedule, created only when their feature is configured. */
+export const SCHEDULED_SERVICE = {
+  /** Erases memories past their maximum age (`memoryMaxAge`). */
+  retention: 'retention',
+} as const;
+
+/** Every function's service name: also its handler folder under `lambdas/`. */
+export type FunctionServiceName = ServiceName | (typeof SCHEDULED_SERVICE)[keyof typeof SCHEDULED_SERVICE];
 
 /** Archive layout (`lambdas/shared/archive/archive-keys.ts`). */
 export const ARCHIVE_PREFIX = {
@@ -84,6 +98,7 @@ export const HANDLER_DEFAULTS = {
   searchDefaultLimit: 10,
   secretsMaxAgeSeconds: 300,
   memoryContextPlaceholder: '{{memory_context}}',
+  recordingDeadlineMs: 300_000,
 } as const;
 
 /** Bounds the handlers' settings schemas accept; the construct checks them at synth time. */
@@ -92,4 +107,5 @@ export const HANDLER_BOUNDS = {
   memoryWriteDeadlineMs: { min: 100, max: 120_000 },
   searchDefaultLimit: { min: 1, max: 50 },
   newCallerGreetingMaxChars: 1000,
+  memoryMaxAgeDays: { min: 1, max: 36_500 },
 } as const;

@@ -3,22 +3,22 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, type ServiceName } from './contract';
+import { METRICS_NAMESPACE, type FunctionServiceName, type ServiceName } from './contract';
 
 /** Lambda runtime of every AgenticMemory function. */
 export const MEMORY_FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 /** Graviton: cheaper per GB-second and at least as fast for this I/O-bound work. */
 export const MEMORY_FUNCTION_ARCHITECTURE = lambda.Architecture.ARM_64;
 
-export interface MemoryFunctionProps {
+export interface MemoryFunctionProps<S extends FunctionServiceName = ServiceName> {
   /**
    * The handler's folder under `lambdas/` (`lambdas/<service>/index.ts`, exporting `handler`);
    * also the Powertools service name.
    */
-  readonly serviceName: ServiceName;
+  readonly serviceName: S;
 
   /** What the function does, for the console. */
   readonly description: string;
@@ -75,15 +75,15 @@ export interface MemoryFunctionProps {
  * `AWSLambdaBasicExecutionRole`, whose `logs:*` statements apply to every log group); the
  * construct that owns the function grants the rest, resource by resource.
  */
-export class MemoryFunction extends NodejsFunction {
+export class MemoryFunction<S extends FunctionServiceName = ServiceName> extends NodejsFunction {
   /** The Powertools service name, also the `service` dimension of its metrics. */
-  public readonly serviceName: ServiceName;
+  public readonly serviceName: S;
   /** The function's execution role. */
   public readonly executionRole: iam.Role;
   /** The function's log group. */
   public readonly functionLogGroup: logs.LogGroup;
 
-  constructor(scope: Construct, id: string, props: MemoryFunctionProps) {
+  constructor(scope: Construct, id: string, props: MemoryFunctionProps<S>) {
     const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
       retention: props.logRetention ?? logs.RetentionDays.ONE_WEEK,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
@@ -114,21 +114,7 @@ export class MemoryFunction extends NodejsFunction {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
       },
-      // Bundled with the esbuild in node_modules when it is installed (it is a dependency of
-      // this package), so synth needs no Docker.
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.CJS,
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        // The AWS SDK v3 is bundled (tree-shaken, minified) rather than loaded from the
-        // runtime's copy: one parsed file starts faster than resolving the runtime's
-        // node_modules, and the version is the one the tests ran against.
-        externalModules: [],
-        logLevel: LogLevel.WARNING,
-      },
+      bundling: memoryFunctionBundling(),
     });
 
     this.serviceName = props.serviceName;
@@ -136,6 +122,45 @@ export class MemoryFunction extends NodejsFunction {
     this.functionLogGroup = logGroup;
   }
 }
+
+/**
+ * How every AgenticMemory function is bundled. The benchmark (`bench/`) builds with exactly these
+ * options, so the sizes and start-up times it reports are those of what is deployed.
+ */
+export function memoryFunctionBundling(): BundlingOptions {
+  return {
+    // Bundled with the esbuild in node_modules when it is installed (it is a dependency of this
+    // package), so synth needs no Docker.
+    forceDockerBundling: false,
+    format: OutputFormat.CJS,
+    minify: true,
+    sourceMap: true,
+    sourceMapMode: SourceMapMode.DEFAULT,
+    sourcesContent: false,
+    // The AWS SDK v3 is bundled (tree-shaken, minified) rather than loaded from the runtime's
+    // copy: one parsed file starts faster than resolving the runtime's node_modules, and the
+    // version is the one the tests ran against.
+    externalModules: [],
+    // ES module builds first: the SDK's CommonJS builds are one file per client holding every
+    // operation, which nothing can tree-shake; its ES modules keep only the commands we send.
+    mainFields: ['module', 'main'],
+    // Modules no function runs, bundled as small stand-ins (each file says why).
+    esbuildArgs: {
+      '--alias': Object.entries(BUNDLED_INSTEAD).map(([module, file]) => `${module}=${path.join(packageRoot(), file)}`),
+    },
+    logLevel: LogLevel.WARNING,
+  };
+}
+
+/**
+ * What is bundled in place of what, by path under the package root (made absolute in the alias:
+ * esbuild runs in the app's folder, not this package's): mem0ai's axios, which it never calls,
+ * and the SDK's default credential chain, of which a Lambda only ever uses the environment.
+ */
+export const BUNDLED_INSTEAD: Readonly<Record<string, string>> = {
+  axios: 'lambdas/shared/memory/mem0-axios-shim.ts',
+  '@aws-sdk/credential-provider-node': 'lambdas/shared/aws/lambda-credentials.ts',
+};
 
 /**
  * Where this package's root is: the nearest folder above this file holding `lambdas/`. The
@@ -152,6 +177,6 @@ export function packageRoot(from: string = __dirname): string {
 }
 
 /** The entry file of a service's handler. */
-export function handlerEntry(serviceName: ServiceName): string {
+export function handlerEntry(serviceName: FunctionServiceName): string {
   return path.join(packageRoot(), 'lambdas', serviceName, 'index.ts');
 }

@@ -58,7 +58,7 @@ export function createClientDataHandler(deps: ClientDataDependencies): HttpEndpo
     const request = readRequest(event, MAX_BODY_BYTES);
     deps.allowList?.check(request.sourceIp);
     requireKeyHeader(request, WORKSPACE_KEY_HEADER, await readSecret(deps.secrets, 'workspaceKey', tools));
-    const body = validate(initiationRequestSchema, parseJsonObject(request.rawBody));
+    const body = validate(initiationRequestSchema, parseJsonObject(request.rawBody, request.text));
     tools.logger.setCorrelationId(body.call_sid ?? event.requestContext?.requestId);
     tools.logger.appendKeys({ caller: redactCallerId(body.caller_id) });
 

@@ -1,4 +1,5 @@
-import { archiveFromEnvironment, mem0FromEnvironment } from '../shared/aws/wiring';
+import { archiveFromEnvironment } from '../shared/aws/archive-from-environment';
+import { mem0FromEnvironment } from '../shared/aws/mem0-from-environment';
 import { ENV, SecretsManagerSecrets, clientDataSettings } from '../shared/config';
 import { SourceAllowList } from '../shared/http';
 import { createPowertools } from '../shared/powertools';

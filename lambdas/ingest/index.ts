@@ -1,20 +1,24 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { archiveFromEnvironment, mem0FromEnvironment } from '../shared/aws/wiring';
+import { archiveFromEnvironment } from '../shared/aws/archive-from-environment';
+import { mem0FromEnvironment } from '../shared/aws/mem0-from-environment';
 import { ENV, SecretsManagerSecrets, ingestSettings, requiredEnv } from '../shared/config';
 import { createPowertools } from '../shared/powertools';
 import { createIngestHandler } from './handler';
 import { idempotentWrites } from './idempotency';
 import { createPayloadIngester } from './ingest-archived-payload';
+import { recordingsFromEnvironment } from './recordings-from-environment';
 
 const tools = createPowertools('ingest');
+const secrets = new SecretsManagerSecrets();
 
 export const handler = createIngestHandler({
   tools,
   ingestArchivedPayload: createPayloadIngester({
     archive: archiveFromEnvironment(),
-    memory: mem0FromEnvironment(new SecretsManagerSecrets()),
+    memory: mem0FromEnvironment(secrets),
     tools,
     memoryWriteDeadlineMs: ingestSettings().memoryWriteDeadlineMs,
     idempotency: idempotentWrites(new DynamoDBPersistenceLayer({ tableName: requiredEnv(ENV.idempotencyTable) })),
+    recordings: recordingsFromEnvironment(secrets),
   }),
 });

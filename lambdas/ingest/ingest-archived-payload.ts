@@ -9,6 +9,7 @@ import type { Context } from 'aws-lambda';
 import type { IdempotentWrites } from './idempotency';
 import { METRIC, MetricUnit, elapsedMs, type Powertools } from '../shared/powertools';
 import { memoriesFromConversation, type PlannedMemory } from './conversation-memories';
+import type { RecordingArchiver } from './archive-recording';
 
 /**
  * Rate limits and brief outages are met with backoff inside the invocation; what outlasts it
@@ -42,6 +43,8 @@ export interface IngestDependencies {
   memoryWriteDeadlineMs: number;
   /** Makes a memory write happen once, however often its conversation is delivered. */
   idempotency: IdempotentWrites;
+  /** Downloads the recording of a call that has one (configured with an ElevenLabs API key). */
+  recordings?: RecordingArchiver;
 }
 
 /**
@@ -77,6 +80,7 @@ export function createPayloadIngester(deps: IngestDependencies) {
 
     const callerId = callerOf(conversation);
     if (!callerId) {
+      await archiveRecording(conversation);
       return skip('no caller identity (no phone number, caller id or user id): archived only', {
         conversationId: conversation.conversationId,
       });
@@ -92,6 +96,9 @@ export function createPayloadIngester(deps: IngestDependencies) {
       await writeOnce({ idempotencyKey: memory.idempotencyKey, callerId, planned: memory });
     }
     tools.metrics.addMetric(METRIC.memoriesWritten, MetricUnit.Count, planned.length);
+    // After the memories: a large download must not hold up what the next pre-call needs. A
+    // failure here fails the record; on redelivery the memory writes are skipped as done.
+    await archiveRecording(conversation);
     tools.logger.info('conversation ingested', {
       conversationId: conversation.conversationId,
       memories: planned.map((m) => m.type),
@@ -99,6 +106,13 @@ export function createPayloadIngester(deps: IngestDependencies) {
     });
     return { outcome: 'ingested', conversationId: conversation.conversationId, memoriesWritten: planned.length };
   };
+
+  async function archiveRecording(conversation: ConversationRecord): Promise<void> {
+    if (!deps.recordings || conversation.hasAudio !== true) return;
+    const startedAt = performance.now();
+    const outcome = await deps.recordings(conversation.conversationId);
+    tools.logger.info('recording', { conversationId: conversation.conversationId, outcome, ms: elapsedMs(startedAt) });
+  }
 
   function skip(reason: string, details: Record<string, unknown>): IngestOutcome {
     tools.metrics.addMetric(METRIC.ingestSkipped, MetricUnit.Count, 1);

@@ -45,6 +45,7 @@ export class InProcessQueue {
   private readonly delayed = new Map<QueueMessage, NodeJS.Timeout>();
   private draining?: Promise<void>;
   private inFlight = 0;
+  private processing: QueueMessage[] = [];
   private stopped = false;
   private idleWaiters: Array<() => void> = [];
 
@@ -59,6 +60,12 @@ export class InProcessQueue {
   /** Messages waiting, in backoff or being processed. */
   get depth(): number {
     return this.ready.length + this.delayed.size + this.inFlight;
+  }
+
+  /** When the oldest message waiting, in backoff or being processed was sent; undefined when none is. */
+  get oldestSentAt(): number | undefined {
+    const times = [...this.ready, ...this.delayed.keys(), ...this.processing].map((message) => message.sentAt);
+    return times.length === 0 ? undefined : Math.min(...times);
   }
 
   /** Resolves when no message is waiting, in backoff or being processed. */
@@ -117,6 +124,7 @@ export class InProcessQueue {
     let failed: Set<string>;
     let reason = 'the handler reported the record as failed';
     this.inFlight = batch.length;
+    this.processing = batch;
     try {
       const response = await options.handler(
         { Records: batch.map((message) => this.sqsRecord(message)) },
@@ -139,6 +147,7 @@ export class InProcessQueue {
       }
     }
     this.inFlight = 0;
+    this.processing = [];
   }
 
   /** The queue keeps going when bookkeeping fails: the sender resends on the next start anyway. */

@@ -82,6 +82,15 @@ export async function readLocalKeys(home: string, env: Env): Promise<LocalKeys> 
   return keys;
 }
 
+/** Saves one key in the data directory (the admin CLI's `secrets`); a running stack uses it from its next start. */
+export async function setLocalKey(home: string, name: KeyName, value: string): Promise<string> {
+  const file = path.join(home, KEYS_FILE);
+  const saved = await readSavedKeys(file);
+  saved[name] = value;
+  await saveKeys(file, saved);
+  return file;
+}
+
 async function readSavedKeys(file: string): Promise<Partial<LocalKeys>> {
   let text: string;
   try {

@@ -4,9 +4,12 @@ import { createClientDataHandler } from '../client-data/handler';
 import { archivedKeys, createIngestHandler } from '../ingest/handler';
 import { idempotentWrites } from '../ingest/idempotency';
 import { createPayloadIngester } from '../ingest/ingest-archived-payload';
+import { createRecordingArchiver, type RecordingArchiver } from '../ingest/archive-recording';
 import { createPostCallHandler } from '../post-call/handler';
 import { createRetrieveHandler } from '../retrieve/handler';
-import { RAW_POST_CALL_PREFIX } from '../shared/archive';
+import { RAW_POST_CALL_PREFIX, type S3Archive } from '../shared/archive';
+import { S3RecordingArchive } from '../shared/archive/recording-archive';
+import { ElevenLabsRecordings } from '../shared/elevenlabs/recordings';
 import { mem0FromEnvironment } from '../shared/aws/wiring';
 import { ENV, StaticSecrets, clientDataSettings, ingestSettings, retrieveSettings } from '../shared/config';
 import { SourceAllowList, jsonResponse } from '../shared/http';
@@ -21,6 +24,7 @@ import { InProcessQueue, type QueueMessage } from './in-process-queue';
 import { IngestLedger } from './ingest-ledger';
 import { createLocalPowertools, writeToConsole, type LocalLogOptions } from './local-powertools';
 import { loadOrCreateLocalKeys, type KeyName, type KeySource, type LocalKeys } from './local-secrets';
+import { removeStackDescriptor, writeStackDescriptor } from './stack-descriptor';
 
 type Env = Record<string, string | undefined>;
 
@@ -55,6 +59,8 @@ export interface LocalStack {
   keysFile: string;
   home: string;
   memoryBackend: 'embedded' | 'mem0';
+  /** The embedded S3 server of the archive. */
+  archive: { endpoint: string; bucket: string };
   /** Resolves once every archived post-call payload so far has been ingested (or dead-lettered). */
   ingestIdle(): Promise<void>;
   /** Answers the requests in flight, finishes the ingest batch in flight, then stops everything. */
@@ -124,6 +130,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         tools: ingestTools,
         memoryWriteDeadlineMs: settings.ingest.memoryWriteDeadlineMs,
         idempotency: idempotentWrites(idempotency),
+        recordings: localRecordings(env, s3.archive, settings.ingest.recordingDeadlineMs),
       }),
     });
 
@@ -209,7 +216,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         method: 'GET',
         path: '/health',
         functionName: 'local-health',
-        handler: async () => jsonResponse(200, { status: 'ok', memory: memoryBackend, ingestQueueDepth: queue.depth }),
+        handler: async () =>
+          jsonResponse(200, {
+            status: 'ok',
+            memory: memoryBackend,
+            ingestQueueDepth: queue.depth,
+            ingestOldestMessageAgeSeconds: ageSeconds(queue.oldestSentAt),
+          }),
       },
     ];
     const http = new HttpBridge(routes, stackLogger);
@@ -218,6 +231,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cleanups.push(() => http.close());
 
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    // For the admin CLI on the same directory: where this stack's endpoints and archive listen.
+    await writeStackDescriptor(home, {
+      pid: process.pid,
+      url,
+      archiveEndpoint: s3.endpoint,
+      bucket: s3.bucket,
+      memoryBackend,
+      startedAt: new Date().toISOString(),
+    });
+    cleanups.push(() => removeStackDescriptor(home));
     let stopping: Promise<void> | undefined;
     return {
       url,
@@ -232,6 +255,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       keysFile,
       home,
       memoryBackend,
+      archive: { endpoint: s3.endpoint, bucket: s3.bucket },
       ingestIdle: () => queue.idle(),
       stop: () => (stopping ??= cleanUp()),
     };
@@ -239,6 +263,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await cleanUp();
     throw error;
   }
+}
+
+/** With ELEVENLABS_API_KEY set, recordings are downloaded as on AWS with the ElevenLabs API key secret. */
+function localRecordings(env: Env, archive: S3Archive, deadlineMs: number): RecordingArchiver | undefined {
+  const apiKey = env.ELEVENLABS_API_KEY?.trim();
+  if (!apiKey) return undefined;
+  return createRecordingArchiver({
+    source: new ElevenLabsRecordings(async () => apiKey, env[ENV.elevenLabsApiHost]?.trim() || undefined),
+    archive: new S3RecordingArchive(archive.s3, archive.bucket),
+    deadlineMs,
+  });
+}
+
+function ageSeconds(sentAt: number | undefined): number | null {
+  return sentAt === undefined ? null : Math.max(0, Math.round((Date.now() - sentAt) / 1000));
 }
 
 function deadLetterOf(message: QueueMessage, reason: string) {

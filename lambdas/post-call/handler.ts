@@ -50,7 +50,7 @@ export function createPostCallHandler(deps: PostCallDependencies): HttpEndpoint 
       throw unauthorized(`invalid ElevenLabs-Signature header: ${check.reason}`);
     }
 
-    const payload = parsePostCallPayload(parseJsonObject(request.rawBody));
+    const payload = parsePostCallPayload(parseJsonObject(request.rawBody, request.text));
     const conversationId = conversationIdOf(payload);
     tools.logger.setCorrelationId(conversationId);
     const key = await store(payload, request.rawBody, conversationId);

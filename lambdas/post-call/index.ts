@@ -1,4 +1,4 @@
-import { archiveFromEnvironment } from '../shared/aws/wiring';
+import { archiveFromEnvironment } from '../shared/aws/archive-from-environment';
 import { ENV, SecretsManagerSecrets } from '../shared/config';
 import { SourceAllowList } from '../shared/http';
 import { createPowertools } from '../shared/powertools';

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { callerIdSchema, redactCallerId } from '../shared/caller';
 import type { RetrieveSettings, Secrets } from '../shared/config';
 import { withDeadline } from '../shared/deadline';
@@ -8,10 +7,14 @@ import {
   jsonResponse,
   parseJsonObject,
   readRequest,
+  object,
+  optional,
   readSecret,
   requireKeyHeader,
+  text,
   validate,
   type HttpEndpoint,
+  type Schema,
 } from '../shared/http';
 import type { MemoryStore } from '../shared/memory';
 import { METRIC, MetricUnit, elapsedMs, type Powertools } from '../shared/powertools';
@@ -20,15 +23,20 @@ import { searchAnswer } from './search-answer';
 export const RETRIEVE_KEY_HEADER = 'X-Api-Key';
 const MAX_BODY_BYTES = 16 * 1024;
 
-const limitSchema = z
-  .union([z.number(), z.string().regex(/^\d+$/, 'must be a whole number').transform(Number)])
-  .pipe(z.number().int('must be a whole number').min(1).max(50));
+const MAX_LIMIT = 50;
+
+/** How many memories to return: a whole number, or the digits of one (tools send strings). */
+const limitSchema: Schema<number> = (value, field) => {
+  const limit = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit)) return field.problem('must be a whole number');
+  return limit >= 1 && limit <= MAX_LIMIT ? limit : field.problem(`must be from 1 to ${MAX_LIMIT}`);
+};
 
 /** The server tool's body. `user_id` must be bound to system__caller_id in the tool, never the LLM. */
-const searchRequestSchema = z.object({
-  query: z.string().trim().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters'),
+const searchRequestSchema = object({
+  query: text({ trim: true, minLength: 1, tooShort: 'must not be empty', maxLength: 1000 }),
   user_id: callerIdSchema,
-  limit: limitSchema.optional(),
+  limit: optional(limitSchema),
 });
 
 export interface RetrieveDependencies {
@@ -47,7 +55,7 @@ export function createRetrieveHandler(deps: RetrieveDependencies): HttpEndpoint 
     if (settings.requireApiKey) {
       requireKeyHeader(request, RETRIEVE_KEY_HEADER, await readSecret(deps.secrets, 'retrieveApiKey', tools));
     }
-    const body = validate(searchRequestSchema, parseJsonObject(request.rawBody));
+    const body = validate(searchRequestSchema, parseJsonObject(request.rawBody, request.text));
     tools.logger.setCorrelationId(event.requestContext?.requestId);
     tools.logger.appendKeys({ caller: redactCallerId(body.user_id) });
 

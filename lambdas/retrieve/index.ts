@@ -1,4 +1,4 @@
-import { mem0FromEnvironment } from '../shared/aws/wiring';
+import { mem0FromEnvironment } from '../shared/aws/mem0-from-environment';
 import { SecretsManagerSecrets, retrieveSettings } from '../shared/config';
 import { createPowertools } from '../shared/powertools';
 import { createRetrieveHandler } from './handler';

@@ -15,6 +15,7 @@ export const METRIC = {
   ingestFailed: 'IngestFailed',
   ingestSkipped: 'IngestSkipped',
   memoriesWritten: 'MemoriesWritten',
+  memoriesExpired: 'MemoriesExpired',
 } as const;
 
 export { MetricUnit };

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -65,9 +65,28 @@ describe('outputs', () => {
         'RetrieveApiUrl',
         'PostCallApiUrl',
         'DashboardUrl',
+        'ArchiveBucketName',
+        'IngestQueueUrl',
+        'IngestDeadLetterQueueUrl',
+        'Mem0Host',
         ...['Mem0ApiKey', 'HmacKey', 'WorkspaceKey', 'RetrieveApiKey'].flatMap((n) => [`${n}SecretName`, `${n}SecretCommand`]),
       ].sort(),
     );
+  });
+
+  test('what the admin CLI needs: the archive bucket, both queues and the Mem0 host', () => {
+    expect(output('ArchiveBucketName')).toBe(`<${logicalId(stack.memory.archiveBucket)}>`);
+    expect(output('IngestQueueUrl')).toBe(`<${logicalId(stack.memory.ingestQueue)}>`);
+    expect(output('IngestDeadLetterQueueUrl')).toBe(`<${logicalId(stack.memory.ingestDeadLetterQueue)}>`);
+    expect(output('Mem0Host')).toBe('https://api.mem0.ai');
+  });
+
+  test('with recording downloads: the ElevenLabs API key secret and the command to set it', () => {
+    const withRecordings = new AgenticMemoryStack(testApp(), 'Recordings', { memory: { downloadRecordings: true } });
+    const outputs = Template.fromStack(withRecordings).toJSON().Outputs;
+    const secretName = flatten(withRecordings.resolve(withRecordings.memory.elevenLabsApiKeySecret!.secretName));
+    expect(flatten(outputs.ElevenLabsApiKeySecretName.Value)).toBe(secretName);
+    expect(flatten(outputs.ElevenLabsApiKeySecretCommand.Value)).toContain(`put-secret-value --region <AWS::Region> --secret-id ${secretName}`);
   });
 
   test('an alarm email creates a TLS-only topic that every alarm notifies', () => {
@@ -191,6 +210,14 @@ describe('cdk-nag AwsSolutions', () => {
       new AgenticMemoryStack(app, 'Email', { alarmEmail: 'ops@example.com' }),
       new AgenticMemoryStack(app, 'Destroy', { memory: { removalPolicy: RemovalPolicy.DESTROY } }),
       new AgenticMemoryStack(app, 'NoAccessLogs', { memory: { archiveAccessLogs: false } }),
+      new AgenticMemoryStack(app, 'Operations', {
+        alarmEmail: 'ops@example.com',
+        memory: {
+          downloadRecordings: true,
+          memoryMaxAge: Duration.days(365),
+          archiveRetention: { rawPayloads: Duration.days(30), audio: Duration.days(90), preCallRecords: Duration.days(7) },
+        },
+      }),
     ];
     const own = new Stack(app, 'Own');
     new AgenticMemory(own, 'Memory', {

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lib from '../../lib/contract';
 import { AgenticMemory } from '../../lib';
@@ -16,6 +16,7 @@ import {
   MEMORY_CONTEXT_PLACEHOLDER,
   clientDataSettings,
   ingestSettings,
+  retentionSettings,
   retrieveSettings,
 } from '../../lambdas/shared/config/settings';
 import { METRIC, METRICS_NAMESPACE, createPowertools } from '../../lambdas/shared/powertools';
@@ -54,7 +55,7 @@ describe('names', () => {
     expect(emf[lib.SERVICE_DIMENSION]).toBe('retrieve');
   });
 
-  test.each(Object.values(lib.SERVICE))('lambdas/%s/index.ts exists and reports as that service', (service) => {
+  test.each([...Object.values(lib.SERVICE), ...Object.values(lib.SCHEDULED_SERVICE)])('lambdas/%s/index.ts exists and reports as that service', (service) => {
     const entry = fs.readFileSync(path.join(REPO_ROOT, 'lambdas', service, 'index.ts'), 'utf8');
     expect(entry).toContain(`createPowertools('${service}')`);
     expect(entry).toMatch(/export const handler\b/);
@@ -99,6 +100,7 @@ describe('defaults and bounds', () => {
     expect(lib.HANDLER_DEFAULTS.memoryContextPlaceholder).toBe(MEMORY_CONTEXT_PLACEHOLDER);
     expect(retrieveSettings({}).defaultLimit).toBe(lib.HANDLER_DEFAULTS.searchDefaultLimit);
     expect(ingestSettings({}).memoryWriteDeadlineMs).toBe(lib.HANDLER_DEFAULTS.memoryWriteDeadlineMs);
+    expect(ingestSettings({}).recordingDeadlineMs).toBe(lib.HANDLER_DEFAULTS.recordingDeadlineMs);
   });
 
   test('the bounds the construct checks are the handlers’ bounds', () => {
@@ -120,6 +122,12 @@ describe('defaults and bounds', () => {
     accepts(() => ingestSettings({ [ENV.memoryWriteDeadlineMs]: String(memoryWriteDeadlineMs.max) }));
     rejects(() => ingestSettings({ [ENV.memoryWriteDeadlineMs]: String(memoryWriteDeadlineMs.min - 1) }));
     rejects(() => ingestSettings({ [ENV.memoryWriteDeadlineMs]: String(memoryWriteDeadlineMs.max + 1) }));
+
+    const { memoryMaxAgeDays } = lib.HANDLER_BOUNDS;
+    accepts(() => retentionSettings({ [ENV.memoryMaxAgeDays]: String(memoryMaxAgeDays.min) }));
+    accepts(() => retentionSettings({ [ENV.memoryMaxAgeDays]: String(memoryMaxAgeDays.max) }));
+    rejects(() => retentionSettings({ [ENV.memoryMaxAgeDays]: String(memoryMaxAgeDays.min - 1) }));
+    rejects(() => retentionSettings({ [ENV.memoryMaxAgeDays]: String(memoryMaxAgeDays.max + 1) }));
 
     accepts(() => clientDataSettings({ [ENV.newCallerGreeting]: 'x'.repeat(newCallerGreetingMaxChars) }));
     rejects(() => clientDataSettings({ [ENV.newCallerGreeting]: 'x'.repeat(newCallerGreetingMaxChars + 1) }));
@@ -158,9 +166,17 @@ describe('the environment the construct writes', () => {
         retrieveRequireApiKey: false,
       },
     ],
+    ['every operations prop set', { downloadRecordings: true, elevenLabsApiHost: 'https://xi.example', memoryMaxAge: Duration.days(30) }],
   ])('with %s: every variable is one the handlers read, and their settings parse', (_name, props) => {
     const stack = bareStack();
-    const env = environments(stack, new AgenticMemory(stack, 'Memory', props));
+    const memory = new AgenticMemory(stack, 'Memory', props);
+    const env = environments(stack, memory);
+    if (memory.retentionFunction) {
+      const variables = Template.fromStack(stack).toJSON().Resources[logicalId(memory.retentionFunction)].Properties.Environment
+        .Variables as Record<string, unknown>;
+      env.retention = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : `ref-${k}`]));
+      expect(() => retentionSettings(env.retention)).not.toThrow();
+    }
     for (const variables of Object.values(env)) {
       for (const name of Object.keys(variables)) {
         expect({ name, known: runtimeVariables.has(name) || handlerVariables.has(name) }).toEqual({ name, known: true });

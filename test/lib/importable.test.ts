@@ -104,11 +104,13 @@ afterAll(() => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-test('the tarball ships the compiled library with declarations and the handler sources, nothing else', () => {
+test('the tarball ships the compiled library with declarations, the handler sources and the admin CLI, nothing else', () => {
   const files = packed.files.map((file) => file.path);
   expect(files).toEqual(expect.arrayContaining(['package.json', 'dist/lib/index.js', 'dist/lib/index.d.ts']));
   for (const service of ['client-data', 'retrieve', 'post-call', 'ingest']) expect(files).toContain(`lambdas/${service}/index.ts`);
-  const unexpected = files.filter((file) => !/^(dist\/lib\/[^/]+\.(js|d\.ts)|lambdas\/.+|package\.json|README\.md|LICENSE)$/.test(file));
+  const unexpected = files.filter(
+    (file) => !/^(dist\/lib\/[^/]+\.(js|d\.ts)|dist\/cli\/admin-cli\.js|bin\/agentic-memory-cli\.js|lambdas\/.+|package\.json|README\.md|LICENSE)$/.test(file),
+  );
   expect(unexpected).toEqual([]);
   expect(files.some((file) => file.startsWith('lambdas/local/'))).toBe(false);
 });
@@ -137,4 +139,17 @@ test('new AgenticMemory(this, "Memory") synthesizes: four bundled Node.js 24 ARM
     expect(fs.readdirSync(asset).sort()).toEqual(['index.js', 'index.js.map']);
   }
   expect(Object.keys(template.Outputs)).toEqual(expect.arrayContaining(['ClientDataUrl', 'IngestFunctionName']));
+});
+
+test('the admin CLI runs from the installed package: npx agentic-memory', () => {
+  const bin = path.join(consumer, 'node_modules', '.bin', 'agentic-memory');
+  const help = spawnSync(bin, ['--help'], { encoding: 'utf8', cwd: consumer });
+  expect(help.status).toBe(0);
+  expect(help.stdout).toContain('Usage: agentic-memory [options] [command]');
+  for (const command of ['forget', 'export', 'replay', 'status', 'secrets', 'smoke']) expect(help.stdout).toContain(command);
+
+  // The local stack is not shipped: --local says so instead of failing obscurely.
+  const local = spawnSync(bin, ['status', '--local', '--home', consumer], { encoding: 'utf8', cwd: consumer });
+  expect(local.status).toBe(2);
+  expect(local.stderr).toContain('--local needs a checkout of AgenticMemory');
 });

@@ -115,7 +115,7 @@ describe('local stack over HTTP', () => {
     const { stack } = test;
     expect(await request(stack.urls.health)).toEqual({
       status: 200,
-      body: { status: 'ok', memory: 'embedded', ingestQueueDepth: 0 },
+      body: { status: 'ok', memory: 'embedded', ingestQueueDepth: 0, ingestOldestMessageAgeSeconds: null },
     });
     expect((await request(`${stack.url}/nowhere`)).status).toBe(404);
     const wrongMethod = await fetch(stack.urls.postCall);

@@ -217,6 +217,7 @@ export class Mem0LoopbackServer {
     if (path === '/v3/memories/' && method === 'POST') return ok(this.list(request.body, request.query, url));
     if (path === '/v3/memories/search/' && method === 'POST') return ok(this.search(request.body));
     if (path === '/v1/memories/' && method === 'DELETE') return ok(this.deleteAll(request.query));
+    if (path === '/v1/entities/' && method === 'GET') return ok(this.entities(request.query, url));
 
     const event = /^\/v1\/event\/([^/]+)\/$/.exec(path);
     if (event && method === 'GET') return ok(this.events.get(event[1]) ?? notFound('Event not found.'));
@@ -326,6 +327,42 @@ export class Mem0LoopbackServer {
     if (doomed.length === 0) throw new HttpError(404, 'No memories found to delete.');
     for (const memory of doomed) this.remove(memory);
     return { message: 'Memories deleted successfully!' };
+  }
+
+  /** Every user and agent that has memories, paginated like the memory list. */
+  private entities(query: Record<string, string>, url: URL): Record<string, unknown> {
+    const page = positiveInteger(query.page ?? '1', 'page');
+    const pageSize = positiveInteger(query.page_size ?? '100', 'page_size');
+    const byEntity = new Map<string, { type: string; name: string; memories: StoredMem0Memory[] }>();
+    for (const memory of this.memories.values()) {
+      for (const [type, name] of [['user', memory.user_id], ['agent', memory.agent_id]] as const) {
+        if (name === null) continue;
+        const entry = byEntity.get(`${type}:${name}`) ?? { type, name, memories: [] };
+        entry.memories.push(memory);
+        byEntity.set(`${type}:${name}`, entry);
+      }
+    }
+    const all = [...byEntity.values()].map(({ type, name, memories }) => ({
+      id: `${type}-${name}`,
+      name,
+      type,
+      total_memories: memories.length,
+      owner: 'loopback@example.test',
+      organization: 'org-loopback',
+      metadata: null,
+      created_at: memories[0].created_at,
+      updated_at: memories[memories.length - 1].updated_at,
+    }));
+    const start = (page - 1) * pageSize;
+    const next = new URL(url.pathname, this.url);
+    next.searchParams.set('page', String(page + 1));
+    next.searchParams.set('page_size', String(pageSize));
+    return {
+      count: all.length,
+      next: start + pageSize < all.length ? next.toString() : null,
+      previous: null,
+      results: all.slice(start, start + pageSize),
+    };
   }
 
   private update(id: string, body: unknown): StoredMem0Memory {

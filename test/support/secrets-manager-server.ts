@@ -2,8 +2,9 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A loopback server for the one Secrets Manager call the handlers make (GetSecretValue, AWS JSON
- * 1.1 protocol), so the real SDK client and Powertools parameters run end to end.
+ * A loopback server for the Secrets Manager calls AgenticMemory makes (GetSecretValue; the admin
+ * CLI's PutSecretValue on an existing secret), AWS JSON 1.1 protocol, so the real SDK client and
+ * Powertools parameters run end to end.
  */
 export class SecretsManagerLoopback {
   readonly requests: string[] = [];
@@ -12,10 +13,15 @@ export class SecretsManagerLoopback {
     request.on('data', (chunk) => (body += chunk));
     request.on('end', () => {
       const target = String(request.headers['x-amz-target'] ?? '');
-      const { SecretId } = JSON.parse(body || '{}') as { SecretId?: string };
+      const { SecretId, SecretString } = JSON.parse(body || '{}') as { SecretId?: string; SecretString?: string };
       this.requests.push(`${target}:${SecretId}`);
       const value = SecretId === undefined ? undefined : this.values.get(SecretId);
       response.setHeader('content-type', 'application/x-amz-json-1.1');
+      if (target === 'secretsmanager.PutSecretValue' && SecretId !== undefined && value !== undefined && SecretString) {
+        this.values.set(SecretId, SecretString);
+        response.end(JSON.stringify({ ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${SecretId}`, Name: SecretId, VersionId: '2', VersionStages: ['AWSCURRENT'] }));
+        return;
+      }
       if (target !== 'secretsmanager.GetSecretValue' || value === undefined) {
         response.statusCode = 400;
         response.end(JSON.stringify({ __type: 'ResourceNotFoundException', message: 'Secrets Manager can\'t find the specified secret.' }));
@@ -35,6 +41,10 @@ export class SecretsManagerLoopback {
 
   get endpoint(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  get(secretId: string): string | undefined {
+    return this.values.get(secretId);
   }
 
   set(secretId: string, value: string): void {

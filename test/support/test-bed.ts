@@ -5,6 +5,7 @@ import { createClientDataHandler } from '../../lambdas/client-data/handler';
 import { createIngestHandler } from '../../lambdas/ingest/handler';
 import { idempotentWrites } from '../../lambdas/ingest/idempotency';
 import { createPayloadIngester } from '../../lambdas/ingest/ingest-archived-payload';
+import type { RecordingArchiver } from '../../lambdas/ingest/archive-recording';
 import { createPostCallHandler } from '../../lambdas/post-call/handler';
 import { createRetrieveHandler } from '../../lambdas/retrieve/handler';
 import { RAW_POST_CALL_PREFIX, type Archive } from '../../lambdas/shared/archive';
@@ -29,6 +30,8 @@ export interface TestBedOptions {
   allowedSourceIps?: string;
   /** Replaces the S3 archive (e.g. one that fails) for every handler. */
   archive?: (real: Archive) => Archive;
+  /** The ingest worker's recording downloader (deployments with an ElevenLabs API key). */
+  recordings?: (s3: LocalS3) => RecordingArchiver;
 }
 
 /**
@@ -107,6 +110,7 @@ export class TestBed {
         tools: this.tools.ingest,
         memoryWriteDeadlineMs: options.memoryWriteDeadlineMs ?? 2000,
         idempotency: idempotentWrites(persistence),
+        recordings: options.recordings?.(this.s3),
       }),
     });
   }

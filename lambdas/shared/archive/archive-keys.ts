@@ -51,8 +51,12 @@ export function parseRawPostCallKey(key: string): RawPostCallKey | undefined {
   return match ? { conversationId: match[1], type: match[2] } : undefined;
 }
 
+/** Folders of post-call/ that are not callers; '~' is never part of a caller id, so escaping is unambiguous. */
+const RESERVED_POST_CALL_FOLDERS = new Set(['raw', 'audio']);
+
 export function callerPrefix(callerId: string): string {
-  return `post-call/${segment(callerId)}/`;
+  const folder = segment(callerId);
+  return `post-call/${RESERVED_POST_CALL_FOLDERS.has(folder) ? `~${folder}` : folder}/`;
 }
 
 export function callerTranscriptKey(callerId: string, conversationId: string): string {

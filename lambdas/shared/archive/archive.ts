@@ -9,7 +9,7 @@ export interface Archive {
 
 export class S3Archive implements Archive {
   constructor(
-    private readonly s3: S3Client,
+    readonly s3: S3Client,
     readonly bucket: string,
   ) {}
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { pipe, text, type Schema } from '../http/validation';
 
 /**
  * A caller's identity: an E.164 phone number when the id looks like one, otherwise an opaque id
@@ -34,12 +34,10 @@ export function parseCallerId(raw: string): CallerIdResult {
   };
 }
 
-/** A zod schema for a caller id field: validates and normalises in one step. */
-export const callerIdSchema = z.string().transform((value, ctx): CallerId => {
+/** A schema for a caller id field: validates and normalises in one step. */
+export const callerIdSchema: Schema<CallerId> = pipe(text(), (value, field) => {
   const result = parseCallerId(value);
-  if (result.ok) return result.callerId;
-  ctx.addIssue({ code: 'custom', message: result.problem });
-  return z.NEVER;
+  return result.ok ? result.callerId : field.problem(result.problem);
 });
 
 /** Phone numbers are personal data: logs get the country prefix and last four digits only. */

@@ -40,6 +40,14 @@ export const ENV = {
   allowedSourceIps: 'ALLOWED_SOURCE_IPS',
   /** in-call: "false" turns the X-Api-Key check off (explicit opt-out). */
   retrieveRequireApiKey: 'RETRIEVE_REQUIRE_API_KEY',
+  /** ingest: Secrets Manager id of the ElevenLabs API key; set, recordings are downloaded. */
+  elevenLabsApiKeySecretId: 'ELEVENLABS_API_KEY_SECRET_ID',
+  /** ingest: ElevenLabs API host, default https://api.elevenlabs.io. */
+  elevenLabsApiHost: 'ELEVENLABS_API_HOST',
+  /** ingest: deadline for downloading and archiving one recording, ms. */
+  recordingDeadlineMs: 'RECORDING_DEADLINE_MS',
+  /** retention: memories older than this many days are erased by the scheduled job. */
+  memoryMaxAgeDays: 'MEMORY_MAX_AGE_DAYS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -2,7 +2,7 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { ENV } from './env-names';
 import { requiredEnv } from './settings';
 
-export type SecretName = 'mem0ApiKey' | 'hmacKey' | 'workspaceKey' | 'retrieveApiKey';
+export type SecretName = 'mem0ApiKey' | 'hmacKey' | 'workspaceKey' | 'retrieveApiKey' | 'elevenLabsApiKey';
 
 /** Where a handler gets secret values. Values are never logged. */
 export interface Secrets {
@@ -14,6 +14,7 @@ const SECRET_ID_ENV: Record<SecretName, string> = {
   hmacKey: ENV.hmacKeySecretId,
   workspaceKey: ENV.workspaceKeySecretId,
   retrieveApiKey: ENV.retrieveApiKeySecretId,
+  elevenLabsApiKey: ENV.elevenLabsApiKeySecretId,
 };
 
 /**

@@ -1,25 +1,58 @@
-import { z } from 'zod';
 import { ENV } from './env-names';
 
 type Env = Record<string, string | undefined>;
 
-const boolean = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'])
-    .optional()
-    .transform((value) => (value === undefined ? fallback : ['true', '1', 'yes'].includes(value)));
+const BOOLEAN_WORDS = ['true', 'false', '1', '0', 'yes', 'no'];
+const TRUE_WORDS = ['true', '1', 'yes'];
 
-const integer = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).optional().default(fallback);
+/**
+ * Reads a function's settings from its environment, at every cold start. Plain checks rather
+ * than a schema: a schema library's first parse costs milliseconds of initialisation for a
+ * handful of variables. Every problem is collected, and all are reported at once, each naming
+ * its variable.
+ */
+class EnvironmentReader {
+  private readonly problems: string[] = [];
 
-function parse<T extends z.ZodRawShape>(shape: T, env: Env, source: Record<keyof T, string>) {
-  const raw = Object.fromEntries(Object.entries(source).map(([key, name]) => [key, emptyToUndefined(env[name])]));
-  const result = z.object(shape).safeParse(raw);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${source[issue.path[0] as keyof T]}: ${issue.message}`);
-    throw new Error(`invalid configuration: ${problems.join('; ')}`);
+  constructor(private readonly env: Env) {}
+
+  integer(name: string, fallback: number, min: number, max: number): number;
+  integer(name: string, fallback: undefined, min: number, max: number): number | undefined;
+  integer(name: string, fallback: number | undefined, min: number, max: number): number | undefined {
+    const raw = emptyToUndefined(this.env[name]);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (Number.isSafeInteger(value) && value >= min && value <= max) return value;
+    this.problems.push(`${name}: must be a whole number from ${min} to ${max}, got "${raw}"`);
+    return fallback;
   }
-  return result.data;
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = emptyToUndefined(this.env[name]);
+    if (raw === undefined) return fallback;
+    if (BOOLEAN_WORDS.includes(raw)) return TRUE_WORDS.includes(raw);
+    this.problems.push(`${name}: must be one of ${BOOLEAN_WORDS.join(', ')}, got "${raw}"`);
+    return fallback;
+  }
+
+  text(name: string, fallback: string, rule: { maxLength?: number; mustContain?: string } = {}): string {
+    const raw = emptyToUndefined(this.env[name]);
+    if (raw === undefined) return fallback;
+    if (rule.maxLength !== undefined && raw.length > rule.maxLength) {
+      this.problems.push(`${name}: must be at most ${rule.maxLength} characters`);
+    } else if (rule.mustContain !== undefined && !raw.includes(rule.mustContain)) {
+      this.problems.push(`${name}: must contain ${rule.mustContain}`);
+    } else {
+      return raw;
+    }
+    return fallback;
+  }
+
+  /** The settings read, or an error naming every variable that is wrong. */
+  settings<T>(settings: T): T {
+    if (this.problems.length > 0) throw new Error(`invalid configuration: ${this.problems.join('; ')}`);
+    return settings;
+  }
 }
 
 function emptyToUndefined(value: string | undefined) {
@@ -43,33 +76,17 @@ export interface ClientDataSettings {
 }
 
 export function clientDataSettings(env: Env = process.env): ClientDataSettings {
-  return parse(
-    {
-      memoryDeadlineMs: integer(DEFAULT_MEMORY_DEADLINE_MS, 50, 25_000),
-      overridePrompt: boolean(true),
-      overrideFirstMessage: boolean(true),
-      basePromptTemplate: z
-        .string()
-        .refine((t) => t.includes(MEMORY_CONTEXT_PLACEHOLDER), `must contain ${MEMORY_CONTEXT_PLACEHOLDER}`)
-        .optional()
-        .default(MEMORY_CONTEXT_PLACEHOLDER),
-      newCallerGreeting: z.string().max(1000).optional().default(DEFAULT_NEW_CALLER_GREETING),
-      maxFacts: integer(10, 0, 100),
-      maxHighlights: integer(3, 0, 20),
-      maxContextChars: integer(4000, 200, 50_000),
-    },
-    env,
-    {
-      memoryDeadlineMs: ENV.memoryDeadlineMs,
-      overridePrompt: ENV.overridePrompt,
-      overrideFirstMessage: ENV.overrideFirstMessage,
-      basePromptTemplate: ENV.basePromptTemplate,
-      newCallerGreeting: ENV.newCallerGreeting,
-      maxFacts: ENV.contextMaxFacts,
-      maxHighlights: ENV.contextMaxHighlights,
-      maxContextChars: ENV.contextMaxChars,
-    },
-  );
+  const read = new EnvironmentReader(env);
+  return read.settings({
+    memoryDeadlineMs: read.integer(ENV.memoryDeadlineMs, DEFAULT_MEMORY_DEADLINE_MS, 50, 25_000),
+    overridePrompt: read.boolean(ENV.overridePrompt, true),
+    overrideFirstMessage: read.boolean(ENV.overrideFirstMessage, true),
+    basePromptTemplate: read.text(ENV.basePromptTemplate, MEMORY_CONTEXT_PLACEHOLDER, { mustContain: MEMORY_CONTEXT_PLACEHOLDER }),
+    newCallerGreeting: read.text(ENV.newCallerGreeting, DEFAULT_NEW_CALLER_GREETING, { maxLength: 1000 }),
+    maxFacts: read.integer(ENV.contextMaxFacts, 10, 0, 100),
+    maxHighlights: read.integer(ENV.contextMaxHighlights, 3, 0, 20),
+    maxContextChars: read.integer(ENV.contextMaxChars, 4000, 200, 50_000),
+  });
 }
 
 export interface RetrieveSettings {
@@ -79,29 +96,40 @@ export interface RetrieveSettings {
 }
 
 export function retrieveSettings(env: Env = process.env): RetrieveSettings {
-  return parse(
-    {
-      memoryDeadlineMs: integer(DEFAULT_MEMORY_DEADLINE_MS, 50, 25_000),
-      defaultLimit: integer(10, 1, 50),
-      requireApiKey: boolean(true),
-    },
-    env,
-    {
-      memoryDeadlineMs: ENV.memoryDeadlineMs,
-      defaultLimit: ENV.searchDefaultLimit,
-      requireApiKey: ENV.retrieveRequireApiKey,
-    },
-  );
+  const read = new EnvironmentReader(env);
+  return read.settings({
+    memoryDeadlineMs: read.integer(ENV.memoryDeadlineMs, DEFAULT_MEMORY_DEADLINE_MS, 50, 25_000),
+    defaultLimit: read.integer(ENV.searchDefaultLimit, 10, 1, 50),
+    requireApiKey: read.boolean(ENV.retrieveRequireApiKey, true),
+  });
 }
+
+export const DEFAULT_RECORDING_DEADLINE_MS = 300_000;
 
 export interface IngestSettings {
   memoryWriteDeadlineMs: number;
+  /** Downloading and archiving one recording, retries included. */
+  recordingDeadlineMs: number;
 }
 
 export function ingestSettings(env: Env = process.env): IngestSettings {
-  return parse({ memoryWriteDeadlineMs: integer(10_000, 100, 120_000) }, env, {
-    memoryWriteDeadlineMs: ENV.memoryWriteDeadlineMs,
+  const read = new EnvironmentReader(env);
+  return read.settings({
+    memoryWriteDeadlineMs: read.integer(ENV.memoryWriteDeadlineMs, 10_000, 100, 120_000),
+    recordingDeadlineMs: read.integer(ENV.recordingDeadlineMs, DEFAULT_RECORDING_DEADLINE_MS, 1000, 900_000),
   });
+}
+
+export interface RetentionSettings {
+  /** Memories older than this are erased. */
+  memoryMaxAgeDays: number;
+}
+
+export function retentionSettings(env: Env = process.env): RetentionSettings {
+  const read = new EnvironmentReader(env);
+  const memoryMaxAgeDays = read.settings(read.integer(ENV.memoryMaxAgeDays, undefined, 1, 36_500));
+  if (memoryMaxAgeDays === undefined) throw new Error(`invalid configuration: ${ENV.memoryMaxAgeDays} is not set`);
+  return { memoryMaxAgeDays };
 }
 
 /** A required variable, with an error naming it when it is missing. */

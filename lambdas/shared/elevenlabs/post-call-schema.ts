@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { validate } from '../http/validation';
+import { isRecord, object, refine, text, validate, type Schema } from '../http/validation';
 import type { ConversationRecord, PostCallEvent, TranscriptTurn } from './post-call-event';
 
 /**
@@ -14,68 +13,24 @@ import type { ConversationRecord, PostCallEvent, TranscriptTurn } from './post-c
 const MAX_TYPE_LENGTH = 128;
 const MAX_ID_LENGTH = 256;
 
-/** An optional wire field: absent, null or of an unexpected type all read as undefined. */
-function lenient<T extends z.ZodType>(schema: T) {
-  return schema
-    .nullish()
-    .catch(undefined)
-    .transform((value): z.output<T> | undefined => value ?? undefined);
-}
+// Lenient readers: absent, null or of an unexpected type all read as undefined.
+const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
+const num = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+const bool = (value: unknown) => (typeof value === 'boolean' ? value : undefined);
+const rec = (value: unknown) => (isRecord(value) ? value : undefined);
+const list = (value: unknown) => (Array.isArray(value) ? value : undefined);
+const anything: Schema<unknown> = (value) => value;
 
-const requiredId = z.string().trim().min(1, 'is empty').max(MAX_ID_LENGTH);
-const optionalString = lenient(z.string());
-const optionalNumber = lenient(z.number());
-const optionalObject = lenient(z.record(z.string(), z.unknown()));
+const requiredId = text({ trim: true, minLength: 1, tooShort: 'is empty', maxLength: MAX_ID_LENGTH });
 
-const envelopeSchema = z.object({
-  type: z.string().min(1, 'is empty').max(MAX_TYPE_LENGTH),
-  event_timestamp: optionalNumber,
-  // zod 4 requires the key of a bare z.unknown(); whether data must exist depends on the type.
-  data: z.unknown().optional(),
+const envelopeSchema = object({
+  type: text({ minLength: 1, tooShort: 'is empty', maxLength: MAX_TYPE_LENGTH }),
+  data: anything,
 });
 
-const turnSchema = z.object({
-  role: z.enum(['user', 'agent']),
-  message: z.string(),
-  time_in_call_secs: optionalNumber,
-});
-
-const analysisSchema = z.object({
-  transcript_summary: optionalString,
-  evaluation_criteria_results: optionalObject,
-  data_collection_results: optionalObject,
-});
-
-const transcriptionSchema = z.object({
-  data: z.object({
-    conversation_id: requiredId,
-    agent_id: optionalString,
-    user_id: optionalString,
-    has_audio: lenient(z.boolean()),
-    transcript: lenient(z.array(z.unknown())),
-    metadata: lenient(
-      z.object({
-        start_time_unix_secs: optionalNumber,
-        call_duration_secs: optionalNumber,
-        phone_call: lenient(z.object({ external_number: optionalString })),
-      }),
-    ),
-    analysis: lenient(analysisSchema),
-    conversation_initiation_client_data: lenient(
-      z.object({ dynamic_variables: lenient(z.object({ system__caller_id: optionalString })) }),
-    ),
-  }),
-});
-
-/** The seed project's flat, unsigned format: no envelope, `analysis.summary`, `metadata.caller_id`. */
-const legacySchema = z.object({
-  conversation_id: requiredId,
-  agent_id: optionalString,
-  call_duration: optionalNumber,
-  transcript: lenient(z.array(z.unknown())),
-  analysis: lenient(z.object({ summary: optionalString, evaluation: optionalObject })),
-  metadata: lenient(z.object({ caller_id: optionalString })),
-});
+/** Transcriptions (and the legacy format) need only their conversation id; the rest is read leniently. */
+const transcriptionSchema = object({ data: object({ conversation_id: requiredId }) });
+const legacySchema = object({ conversation_id: requiredId });
 
 const BASE64_CHARS = /^[A-Za-z0-9+/]*$/;
 const BASE64_END = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -91,36 +46,25 @@ function looksLikeBase64(value: string): boolean {
   return BASE64_CHARS.test(value.slice(0, BASE64_SAMPLE)) && BASE64_END.test(value.slice(-BASE64_SAMPLE));
 }
 
-const audioSchema = z.object({
-  data: z.object({
+const audioSchema = object({
+  data: object({
     conversation_id: requiredId,
-    agent_id: optionalString,
-    full_audio: z.string().min(1, 'is empty').refine(looksLikeBase64, 'is not base64'),
+    full_audio: refine(text({ minLength: 1, tooShort: 'is empty' }), looksLikeBase64, 'is not base64'),
   }),
-});
-
-const failureSchema = z.object({
-  data: lenient(
-    z.object({ conversation_id: optionalString, agent_id: optionalString, failure_reason: optionalString }),
-  ),
-});
-
-const otherSchema = z.object({
-  data: lenient(z.object({ conversation_id: optionalString })),
 });
 
 /** Validates and normalises one post-call webhook body; unusable payloads throw HttpError(400). */
 export function parsePostCallPayload(body: Record<string, unknown>): PostCallEvent {
   if (isLegacyFlat(body)) {
-    const record = legacyConversationRecord(validate(legacySchema, body));
-    return { type: 'post_call_transcription', conversation: record, legacy: true };
+    const { conversation_id } = validate(legacySchema, body);
+    return { type: 'post_call_transcription', conversation: legacyConversationRecord(conversation_id, body), legacy: true };
   }
   const envelope = validate(envelopeSchema, body);
-  const eventTimestamp = envelope.event_timestamp;
+  const eventTimestamp = num(body.event_timestamp);
   switch (envelope.type) {
     case 'post_call_transcription': {
       const { data } = validate(transcriptionSchema, body);
-      const record = conversationRecord(data, eventTimestamp);
+      const record = conversationRecord(data.conversation_id, envelope.data as Record<string, unknown>, eventTimestamp);
       return { type: envelope.type, eventTimestamp, conversation: record, legacy: false };
     }
     case 'post_call_audio': {
@@ -129,24 +73,22 @@ export function parsePostCallPayload(body: Record<string, unknown>): PostCallEve
         type: envelope.type,
         eventTimestamp,
         conversationId: data.conversation_id,
-        agentId: data.agent_id,
+        agentId: str((envelope.data as Record<string, unknown>).agent_id),
         audioBase64: data.full_audio,
       };
     }
     case 'call_initiation_failure': {
-      const { data } = validate(failureSchema, body);
+      const data = rec(envelope.data);
       return {
         type: envelope.type,
         eventTimestamp,
-        conversationId: data?.conversation_id,
-        agentId: data?.agent_id,
-        failureReason: data?.failure_reason,
+        conversationId: str(data?.conversation_id),
+        agentId: str(data?.agent_id),
+        failureReason: str(data?.failure_reason),
       };
     }
-    default: {
-      const { data } = validate(otherSchema, body);
-      return { type: 'other', wireType: envelope.type, eventTimestamp, conversationId: data?.conversation_id };
-    }
+    default:
+      return { type: 'other', wireType: envelope.type, eventTimestamp, conversationId: str(rec(envelope.data)?.conversation_id) };
   }
 }
 
@@ -154,38 +96,44 @@ function isLegacyFlat(body: Record<string, unknown>): boolean {
   return !('type' in body) && !('data' in body) && 'conversation_id' in body;
 }
 
-type TranscriptionData = z.output<typeof transcriptionSchema>['data'];
-
-function conversationRecord(data: TranscriptionData, eventTimestamp: number | undefined): ConversationRecord {
-  const analysis = data.analysis;
+function conversationRecord(
+  conversationId: string,
+  data: Record<string, unknown>,
+  eventTimestamp: number | undefined,
+): ConversationRecord {
+  const metadata = rec(data.metadata);
+  const analysis = rec(data.analysis);
+  const dynamicVariables = rec(rec(data.conversation_initiation_client_data)?.dynamic_variables);
   return {
-    conversationId: data.conversation_id,
-    agentId: data.agent_id,
+    conversationId,
+    agentId: str(data.agent_id),
     callerCandidates: {
-      externalNumber: nonBlank(data.metadata?.phone_call?.external_number),
-      systemCallerId: nonBlank(data.conversation_initiation_client_data?.dynamic_variables?.system__caller_id),
+      externalNumber: nonBlank(rec(metadata?.phone_call)?.external_number),
+      systemCallerId: nonBlank(dynamicVariables?.system__caller_id),
       userId: nonBlank(data.user_id),
     },
-    startedAt: isoFromUnixSecs(data.metadata?.start_time_unix_secs) ?? isoFromUnixSecs(eventTimestamp),
-    callDurationSecs: data.metadata?.call_duration_secs,
-    turns: turns(data.transcript),
+    startedAt: isoFromUnixSecs(num(metadata?.start_time_unix_secs)) ?? isoFromUnixSecs(eventTimestamp),
+    callDurationSecs: num(metadata?.call_duration_secs),
+    turns: turns(list(data.transcript)),
     summary: nonBlank(analysis?.transcript_summary),
-    evaluationRationales: rationales(analysis?.evaluation_criteria_results),
-    dataCollection: collectedValues(analysis?.data_collection_results),
-    hasAudio: data.has_audio,
+    evaluationRationales: rationales(rec(analysis?.evaluation_criteria_results)),
+    dataCollection: collectedValues(rec(analysis?.data_collection_results)),
+    hasAudio: bool(data.has_audio),
   };
 }
 
-function legacyConversationRecord(body: z.output<typeof legacySchema>): ConversationRecord {
+/** The seed project's flat, unsigned format: no envelope, `analysis.summary`, `metadata.caller_id`. */
+function legacyConversationRecord(conversationId: string, body: Record<string, unknown>): ConversationRecord {
+  const analysis = rec(body.analysis);
   return {
-    conversationId: body.conversation_id,
-    agentId: body.agent_id,
+    conversationId,
+    agentId: str(body.agent_id),
     // The flat format's only identity: the number the platform reported as the caller id.
-    callerCandidates: { systemCallerId: nonBlank(body.metadata?.caller_id) },
-    callDurationSecs: body.call_duration,
-    turns: turns(body.transcript),
-    summary: nonBlank(body.analysis?.summary),
-    evaluationRationales: rationales(body.analysis?.evaluation),
+    callerCandidates: { systemCallerId: nonBlank(rec(body.metadata)?.caller_id) },
+    callDurationSecs: num(body.call_duration),
+    turns: turns(list(body.transcript)),
+    summary: nonBlank(analysis?.summary),
+    evaluationRationales: rationales(rec(analysis?.evaluation)),
     dataCollection: {},
   };
 }
@@ -196,12 +144,12 @@ const NOTHING_SAID = /^[\s.…]*$/;
 function turns(transcript: unknown[] | undefined): TranscriptTurn[] {
   const result: TranscriptTurn[] = [];
   for (const entry of transcript ?? []) {
-    const turn = turnSchema.safeParse(entry);
-    if (!turn.success || NOTHING_SAID.test(turn.data.message)) continue;
-    const { role, message, time_in_call_secs } = turn.data;
-    result.push(
-      time_in_call_secs === undefined ? { role, message } : { role, message, timeInCallSecs: time_in_call_secs },
-    );
+    const turn = rec(entry);
+    const role = turn?.role;
+    const message = str(turn?.message);
+    if ((role !== 'user' && role !== 'agent') || message === undefined || NOTHING_SAID.test(message)) continue;
+    const timeInCallSecs = num(turn?.time_in_call_secs);
+    result.push(timeInCallSecs === undefined ? { role, message } : { role, message, timeInCallSecs });
   }
   return result;
 }

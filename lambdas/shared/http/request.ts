@@ -7,6 +7,12 @@ export interface HttpRequest {
   headers: Record<string, string>;
   /** The body exactly as sent: signatures are computed over these bytes. */
   rawBody: Buffer;
+  /**
+   * The same body as text, when API Gateway delivered it as text (not base64) and it is
+   * well-formed: then it is exactly what decoding `rawBody` would give, and a large body need
+   * not be decoded a second time to be parsed.
+   */
+  text?: string;
   sourceIp?: string;
 }
 
@@ -22,19 +28,28 @@ export function readRequest(event: APIGatewayProxyEventV2, maxBytes: number): Ht
   if (body.length > encodedLimit) throw tooLarge(maxBytes);
   const rawBody = Buffer.from(body, event.isBase64Encoded ? 'base64' : 'utf8');
   if (rawBody.length > maxBytes) throw tooLarge(maxBytes);
-  return { headers, rawBody, sourceIp: event.requestContext?.http?.sourceIp };
+  const text = !event.isBase64Encoded && isWellFormed(body) ? body : undefined;
+  return { headers, rawBody, text, sourceIp: event.requestContext?.http?.sourceIp };
+}
+
+/** No lone surrogates (which UTF-8 encoding replaces, so the text would differ from the bytes). */
+function isWellFormed(text: string): boolean {
+  return (text as string & { isWellFormed(): boolean }).isWellFormed();
 }
 
 function tooLarge(maxBytes: number) {
   return new HttpError(413, `body is larger than ${maxBytes} bytes`);
 }
 
-/** Parses a JSON object body; anything else is a 400 that says what is wrong. */
-export function parseJsonObject(rawBody: Buffer): Record<string, unknown> {
+/**
+ * Parses a JSON object body; anything else is a 400 that says what is wrong. `text`, when given,
+ * is `rawBody` already decoded (HttpRequest.text).
+ */
+export function parseJsonObject(rawBody: Buffer, text?: string): Record<string, unknown> {
   if (rawBody.length === 0) throw badRequest('body is empty: expected a JSON object');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(decodeUtf8Strict(rawBody));
+    parsed = JSON.parse(text ?? decodeUtf8Strict(rawBody));
   } catch (error) {
     if (error instanceof HttpError) throw error;
     throw badRequest('body is not valid JSON');

@@ -53,7 +53,15 @@ export class EmbeddedMemoryStore implements MemoryStore {
     await this.callers.erase(callerId);
   }
 
-  /** Every caller with a file (or, in memory, with memories). For admin tools. */
+  async listAll(callerId: CallerId): Promise<Memory[]> {
+    return this.callers.read(callerId, (caller) => [...caller.memories].reverse().map(copy));
+  }
+
+  async deleteMemory(callerId: CallerId, memoryId: string): Promise<void> {
+    await this.callers.remove(callerId, memoryId);
+  }
+
+  /** Every caller with a file (or, in memory, with memories). */
   async callerIds(): Promise<CallerId[]> {
     return this.callers.callerIds();
   }
@@ -297,6 +305,26 @@ class CallerRegistry {
     });
   }
 
+  /**
+   * Rewrites the caller's file without the memory: a new file, synced, renamed over the old one,
+   * so a crash leaves either the old file or the new one. The caller's last memory takes the
+   * file with it.
+   */
+  remove(callerId: string, memoryId: string): Promise<void> {
+    return this.exclusive(callerId, async () => {
+      const caller = await this.current(callerId);
+      if (!caller.byId.has(memoryId)) return;
+      const kept = caller.memories.filter((memory) => memory.id !== memoryId);
+      if (this.directory !== undefined) {
+        caller.fileVersion = await this.rewriteDurably(callerId, kept);
+        caller.tornTail = false;
+      }
+      caller.memories = kept;
+      caller.byId.delete(memoryId);
+      caller.index = undefined;
+    });
+  }
+
   async callerIds(): Promise<CallerId[]> {
     if (this.directory === undefined) {
       return [...this.loaded].filter(([, caller]) => caller.memories.length > 0).map(([id]) => id as CallerId);
@@ -378,6 +406,26 @@ class CallerRegistry {
     }
     // A new file's name is only durable once its directory is synced.
     if (isNew) await syncDirectory(directory);
+    return this.fileVersion(callerId);
+  }
+
+  private async rewriteDurably(callerId: string, records: StoredMemory[]): Promise<string | undefined> {
+    const directory = this.directory as string;
+    const file = this.fileOf(callerId);
+    if (records.length === 0) {
+      await fs.rm(file, { force: true });
+    } else {
+      const partial = `${file}.partial`;
+      const handle = await fs.open(partial, 'w', 0o600);
+      try {
+        await handle.writeFile(records.map((record) => `${JSON.stringify(record)}\n`).join(''), 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(partial, file);
+    }
+    await syncDirectory(directory);
     return this.fileVersion(callerId);
   }
 

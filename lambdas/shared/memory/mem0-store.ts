@@ -1,6 +1,6 @@
 import './mem0-telemetry-off'; // must stay above 'mem0ai': it reads MEM0_TELEMETRY when loaded
 import MemoryClient from 'mem0ai';
-import type { CallerId } from '../caller';
+import { parseCallerId, type CallerId } from '../caller';
 import {
   MEMORY_TYPES,
   Memory,
@@ -13,6 +13,8 @@ import {
 
 /** Mem0 refuses larger pages. */
 const MEM0_MAX_PAGE_SIZE = 200;
+/** Bounds a listing (200 × 500 = 100,000 memories or callers) should a server keep answering `next`. */
+const MAX_PAGES = 500;
 /** A rotated key leaves its old client behind; keep only a few. */
 const MAX_CACHED_CLIENTS = 4;
 
@@ -110,6 +112,49 @@ export class Mem0MemoryStore implements MemoryStore {
     });
   }
 
+  async listAll(callerId: CallerId): Promise<Memory[]> {
+    const memories: Memory[] = [];
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const response: unknown = await this.call('listAll', (client) =>
+        client.getAll({ filters: { user_id: callerId }, page, pageSize: MEM0_MAX_PAGE_SIZE }),
+      );
+      const results = resultsOf(response, 'listAll');
+      for (const raw of results) {
+        const memory = toMemory(raw, 'semantic');
+        if (memory !== undefined && isOwnedBy(memory, callerId)) memories.push(withoutOwner(memory));
+      }
+      if (results.length < MEM0_MAX_PAGE_SIZE || !hasNextPage(response)) break;
+    }
+    return newestFirst(memories);
+  }
+
+  async deleteMemory(_callerId: CallerId, memoryId: string): Promise<void> {
+    await this.call('deleteMemory', async (client) => {
+      try {
+        await client.delete(memoryId);
+      } catch (error) {
+        if (httpStatus(error) !== 404) throw error;
+      }
+    });
+  }
+
+  /** Mem0's `user` entities of the project: use a Mem0 project for AgenticMemory alone. */
+  async callerIds(): Promise<CallerId[]> {
+    const callers: CallerId[] = [];
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const response: unknown = await this.call('callerIds', (client) => client.users({ page, pageSize: MEM0_MAX_PAGE_SIZE }));
+      const results = resultsOf(response, 'callerIds');
+      for (const entity of results) {
+        if (!isRecord(entity) || (entity.type !== undefined && entity.type !== 'user')) continue;
+        const parsed = typeof entity.name === 'string' ? parseCallerId(entity.name) : undefined;
+        // Only ids this project writes: a caller id exactly as normalised.
+        if (parsed?.ok && parsed.callerId === entity.name) callers.push(parsed.callerId);
+      }
+      if (results.length === 0 || !hasNextPage(response)) break;
+    }
+    return [...new Set(callers)];
+  }
+
   private async call<T>(operation: string, work: (client: MemoryClient) => Promise<T>): Promise<T> {
     let client: MemoryClient | undefined;
     try {
@@ -134,6 +179,11 @@ function resultsOf(response: unknown, operation: string): unknown[] {
   if (Array.isArray(response)) return response;
   if (isRecord(response) && Array.isArray(response.results)) return response.results;
   throw new MemoryStoreError(`Mem0 ${operation} answered an unexpected shape`, false);
+}
+
+/** A paginated answer says whether there is more; a bare array is all there is. */
+function hasNextPage(response: unknown): boolean {
+  return isRecord(response) && typeof response.next === 'string' && response.next !== '';
 }
 
 /** The client camel-cases keys; snake_case is read too in case a route escapes that. */

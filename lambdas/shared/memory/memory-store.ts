@@ -61,6 +61,12 @@ export interface MemoryStore {
   add(callerId: CallerId, memory: NewMemory): Promise<void>;
   /** Erases every memory of the caller. */
   deleteCaller(callerId: CallerId): Promise<void>;
+  /** Every memory of the caller, all types, newest first, each with `createdAt` (export, retention). */
+  listAll(callerId: CallerId): Promise<Memory[]>;
+  /** Erases one memory of the caller; one that is already gone counts as erased. */
+  deleteMemory(callerId: CallerId, memoryId: string): Promise<void>;
+  /** Every caller the store holds memories for (retention). */
+  callerIds(): Promise<CallerId[]>;
 }
 
 /** Why a store call failed, in terms a handler can act on. */

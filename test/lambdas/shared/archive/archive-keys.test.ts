@@ -23,13 +23,19 @@ describe('archive keys', () => {
   it('reads an inbox key back and refuses every other key', () => {
     const key = rawPostCallKey('post_call_transcription', 'conv_1', Buffer.from('{}'), at);
     expect(parseRawPostCallKey(key)).toEqual({ conversationId: 'conv_1', type: 'post_call_transcription' });
-    expect(parseRawPostCallKey(callerTranscriptKey('raw', 'conv_1'))).toBeUndefined();
+    expect(parseRawPostCallKey(`post-call/raw/conv_1/transcript.json`)).toBeUndefined();
     expect(parseRawPostCallKey(audioKey('conv_1'))).toBeUndefined();
   });
 
   it('keeps a conversation transcript and its audio on the same conversation id', () => {
     expect(callerTranscriptKey('+16125550142', 'conv_1')).toBe('post-call/+16125550142/conv_1/transcript.json');
     expect(audioKey('conv_1')).toBe('post-call/audio/conv_1.mp3');
+  });
+
+  it('never files a caller called "raw" or "audio" in the inbox or the recordings', () => {
+    expect(callerTranscriptKey('raw', 'conv_1')).toBe('post-call/~raw/conv_1/transcript.json');
+    expect(callerTranscriptKey('audio', 'conv_1')).toBe('post-call/~audio/conv_1/transcript.json');
+    expect(callerTranscriptKey('raw-1', 'conv_1')).toBe('post-call/raw-1/conv_1/transcript.json');
   });
 
   it('never lets an id escape its folder', () => {

@@ -339,3 +339,50 @@ describe('EmbeddedMemoryStore in memory', () => {
     expect(await one.callerIds()).toEqual([]);
   });
 });
+
+describe('EmbeddedMemoryStore admin: listAll, deleteMemory, callerIds', () => {
+  it('lists every memory of the caller, all types, newest first, with creation times', async () => {
+    const store = new EmbeddedMemoryStore({ directory });
+    await store.add(alice, text('first fact'));
+    await store.add(alice, text('a profile of alice', { type: 'profile' }));
+    await store.add(bob, text('bob fact'));
+
+    const all = await store.listAll(alice);
+
+    expect(all.map((memory) => [memory.memory, memory.metadata.type])).toEqual([
+      ['a profile of alice', 'profile'],
+      ['first fact', 'factual'],
+    ]);
+    for (const memory of all) expect(Date.parse(memory.createdAt as string)).not.toBeNaN();
+  });
+
+  it('deletes one memory durably: gone for search, list and another process; the others stay', async () => {
+    const store = new EmbeddedMemoryStore({ directory });
+    await store.add(alice, text('the garden gnome order'));
+    await store.add(alice, text('the garden hose order'));
+    const [hose, gnome] = await store.listAll(alice);
+    expect(await store.search(alice, 'garden', { limit: 5 })).toHaveLength(2);
+
+    await store.deleteMemory(alice, gnome.id);
+    await store.deleteMemory(alice, gnome.id);
+
+    expect((await store.listAll(alice)).map((memory) => memory.id)).toEqual([hose.id]);
+    expect((await store.search(alice, 'garden', { limit: 5 })).map((memory) => memory.id)).toEqual([hose.id]);
+    expect((await storeInAnotherProcess().listAll(alice)).map((memory) => memory.id)).toEqual([hose.id]);
+    await store.add(alice, text('appended after the rewrite'));
+    expect(await storeInAnotherProcess().listAll(alice)).toHaveLength(2);
+  });
+
+  it('takes the file with the last memory, so the caller is no longer listed', async () => {
+    const store = new EmbeddedMemoryStore({ directory });
+    await store.add(alice, text('only fact'));
+    await store.add(bob, text('bob fact'));
+    expect((await store.callerIds()).sort()).toEqual([alice, bob].sort());
+
+    const [only] = await store.listAll(alice);
+    await store.deleteMemory(alice, only.id);
+
+    expect(fs.existsSync(path.join(directory, callerFileName(alice)))).toBe(false);
+    expect(await store.callerIds()).toEqual([bob]);
+  });
+});

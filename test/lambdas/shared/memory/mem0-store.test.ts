@@ -320,3 +320,56 @@ describe('Mem0MemoryStore errors', () => {
     expect(results.map((m) => m.memory)).toEqual(['Asked about the invoice for June']);
   });
 });
+
+describe('Mem0MemoryStore admin: listAll, deleteMemory, callerIds', () => {
+  it('lists every memory of the caller across pages, newest first, with creation times, and nobody else\'s', async () => {
+    for (let i = 0; i < 205; i++) {
+      server.seed({
+        userId: alice,
+        memory: `fact ${i}`,
+        metadata: { type: i % 2 === 0 ? 'factual' : 'semantic' },
+        createdAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
+      });
+    }
+    server.seed({ userId: bob, memory: 'bob', metadata: factual });
+
+    const all = await store.listAll(alice);
+
+    expect(all).toHaveLength(205);
+    expect(all[0]).toMatchObject({ memory: 'fact 204', metadata: { type: 'factual' }, createdAt: '2026-01-01T03:24:00.000Z' });
+    expect(all[204].memory).toBe('fact 0');
+    const pages = memoryRequests().filter((request) => request.path === '/v3/memories/');
+    expect(pages.map((request) => request.query)).toEqual([
+      { page: '1', page_size: '200' },
+      { page: '2', page_size: '200' },
+    ]);
+    expect(pages[0].body).toEqual({ filters: { user_id: alice } });
+  });
+
+  it('deletes one memory by id with DELETE /v1/memories/{id}/, and a missing one counts as deleted', async () => {
+    const kept = server.seed({ userId: alice, memory: 'kept', metadata: factual });
+    const doomed = server.seed({ userId: alice, memory: 'doomed', metadata: factual });
+
+    await store.deleteMemory(alice, doomed.id);
+    await expect(store.deleteMemory(alice, doomed.id)).resolves.toBeUndefined();
+
+    expect(server.memoriesOf(alice).map((memory) => memory.id)).toEqual([kept.id]);
+    const deletes = memoryRequests().filter((request) => request.method === 'DELETE');
+    expect(deletes.map((request) => request.path)).toEqual([`/v1/memories/${doomed.id}/`, `/v1/memories/${doomed.id}/`]);
+  });
+
+  it('enumerates callers through GET /v1/entities/, users only, ids as this project writes them', async () => {
+    server.seed({ userId: alice, memory: 'a', metadata: factual });
+    server.seed({ userId: bob, memory: 'b', metadata: factual });
+    server.seed({ userId: 'not a caller id!', memory: 'c', metadata: factual });
+
+    expect((await store.callerIds()).sort()).toEqual([alice, bob].sort());
+    expect(memoryRequests().map((request) => `${request.method} ${request.path}`)).toEqual(['GET /v1/entities/']);
+  });
+
+  it('reports a failed listing as a MemoryStoreError', async () => {
+    server.behave({ mode: 'status', status: 401 });
+    const error = await failureOf(store.listAll(alice));
+    expect(error.retryable).toBe(false);
+  });
+});

@@ -1,0 +1,61 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { Mem0MemoryStore, mem0Client } from '../../shared/memory/mem0-store';
+import type { Deployment } from '../deployment';
+import { S3ArchiveAdmin } from '../s3-archive-admin';
+import { SecretsManagerAdmin } from './secrets-manager-admin';
+import { SqsIngestQueue } from './sqs-ingest-queue';
+import { stackOutputs } from './stack-outputs';
+
+export interface AwsDeploymentOptions {
+  stackName: string;
+  /** Default: the SDK's (AWS_REGION, the profile's region). */
+  region?: string;
+}
+
+/**
+ * A deployed AgenticMemory stack, found by its CloudFormation outputs. Credentials and region come
+ * from the SDK's usual chain; endpoints too (AWS_ENDPOINT_URL_<SERVICE> points a client elsewhere,
+ * which is how the tests reach loopback servers).
+ */
+export async function openAwsDeployment(options: AwsDeploymentOptions): Promise<Deployment> {
+  const common = { region: options.region, maxAttempts: 3 };
+  const cloudformation = new CloudFormationClient(common);
+  const clients: Array<{ destroy(): void }> = [cloudformation];
+  try {
+    const outputs = await stackOutputs(cloudformation, options.stackName);
+    const region = await cloudformation.config.region();
+    // An S3 endpoint of one's own (an S3-compatible server) is addressed path-style, not by bucket host name.
+    const s3 = new S3Client({ ...common, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL) });
+    const sqs = new SQSClient(common);
+    const cloudwatch = new CloudWatchClient(common);
+    const secretsManager = new SecretsManagerClient(common);
+    clients.push(s3, sqs, cloudwatch, secretsManager);
+    const secrets = new SecretsManagerAdmin(secretsManager, outputs, region);
+    const mem0Host = outputs.Mem0Host;
+    return {
+      description: `stack ${options.stackName} (${region})`,
+      memory: new Mem0MemoryStore(async () => mem0Client(await secrets.value(outputs.Mem0ApiKeySecretName), mem0Host)),
+      archive: new S3ArchiveAdmin(s3, outputs.ArchiveBucketName, { versioned: true }),
+      queue: new SqsIngestQueue(sqs, cloudwatch, {
+        queueUrl: outputs.IngestQueueUrl,
+        deadLetterQueueUrl: outputs.IngestDeadLetterQueueUrl,
+        bucket: outputs.ArchiveBucketName,
+        region,
+      }),
+      endpoints: { clientData: outputs.ClientDataApiUrl, retrieve: outputs.RetrieveApiUrl, postCall: outputs.PostCallApiUrl },
+      endpointKeys: () => secrets.endpointKeys(),
+      secrets,
+      quiesce: async () => undefined,
+      async close() {
+        for (const client of clients) client.destroy();
+      },
+    };
+  } catch (error) {
+    for (const client of clients) client.destroy();
+    throw error;
+  }
+}

@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { createS3Client } from '../../shared/archive/archive';
+import { EmbeddedMemoryStore } from '../../shared/memory/embedded-store';
+import { Mem0MemoryStore, mem0Client } from '../../shared/memory/mem0-store';
+import type { MemoryStore } from '../../shared/memory';
+import { S3RVER_CREDENTIALS } from '../../local/embedded-s3';
+import { LOCAL_REGION } from '../../local/lambda-context';
+import { readLocalKeys } from '../../local/local-secrets';
+import { startLocalStack, type LocalStack } from '../../local/local-stack';
+import { readStackDescriptor } from '../../local/stack-descriptor';
+import { AdminError, EXIT, notFound, usageError } from '../admin-error';
+import type { Deployment } from '../deployment';
+import { S3ArchiveAdmin } from '../s3-archive-admin';
+import { LocalIngestQueue } from './local-ingest-queue';
+import { LocalSecretsAdmin } from './local-secrets-admin';
+
+type Env = Record<string, string | undefined>;
+
+/** How long `quiesce` waits for the ingestion a start resumed. */
+const QUIESCE_TIMEOUT_MS = 30_000;
+
+export interface LocalDeploymentOptions {
+  home: string;
+  env: Env;
+  /** Where the in-process stack's warnings go (its info lines are not printed). */
+  log?: (line: string) => void;
+}
+
+/**
+ * The local stack's data directory as a deployment. The running stack holds a lock on it, so:
+ * - a stack is running on it: the CLI works through that stack, as a client (its S3 server, its
+ *   HTTP endpoints and health, found in `stack.json`) and on the memory files, which the stack
+ *   rereads when another process changed them;
+ * - none is: the CLI starts one in-process on an ephemeral port, holding the lock for the
+ *   command's duration, and stops it at the end. Archived payloads never ingested are ingested
+ *   by that start, as by `npm start`.
+ */
+export async function openLocalDeployment(options: LocalDeploymentOptions): Promise<Deployment> {
+  const home = path.resolve(options.home);
+  if (!existsSync(home)) {
+    throw notFound(`no local data directory at ${home}: start the local stack once (npm start), or pass --home (AGENTIC_MEMORY_HOME)`);
+  }
+  const running = await readStackDescriptor(home);
+  let started: LocalStack | undefined;
+  let target: { url: string; archiveEndpoint: string; bucket: string; memoryBackend: 'embedded' | 'mem0' };
+  if (running && isRunning(running.pid)) {
+    target = running;
+  } else {
+    try {
+      started = await startLocalStack({
+        home,
+        port: 0,
+        env: options.env,
+        log: { format: 'pretty', level: 'WARN', colours: false, write: (line) => options.log?.(line) },
+      });
+    } catch (error) {
+      throw new AdminError(`could not open the local stack in ${home}: ${(error as Error).message}`, EXIT.failed, { cause: error });
+    }
+    target = { url: started.url, archiveEndpoint: started.archive.endpoint, bucket: started.archive.bucket, memoryBackend: started.memoryBackend };
+  }
+
+  const s3 = createS3Client({ endpoint: target.archiveEndpoint, region: LOCAL_REGION, credentials: S3RVER_CREDENTIALS });
+  const description = `local stack in ${home}${started ? '' : ` (running at ${target.url})`}`;
+  return {
+    description,
+    memory: localMemory(home, target.memoryBackend, options.env),
+    archive: new S3ArchiveAdmin(s3, target.bucket, { versioned: false }),
+    queue: new LocalIngestQueue({
+      healthUrl: `${target.url}/health`,
+      deadLetterDirectory: path.join(home, 'dead-letter'),
+      s3,
+      bucket: target.bucket,
+    }),
+    endpoints: { clientData: `${target.url}/client-data`, retrieve: `${target.url}/retrieve`, postCall: `${target.url}/post-call` },
+    endpointKeys: () => readLocalKeys(home, options.env),
+    secrets: new LocalSecretsAdmin(home),
+    async quiesce() {
+      if (!started) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([started.ingestIdle(), new Promise((resolve) => (timer = setTimeout(resolve, QUIESCE_TIMEOUT_MS)))]);
+      clearTimeout(timer);
+    },
+    async close() {
+      s3.destroy();
+      await started?.stop();
+    },
+  };
+}
+
+/** The memory store the stack uses: its files, or Mem0 with the key from this environment. */
+function localMemory(home: string, backend: 'embedded' | 'mem0', env: Env): MemoryStore {
+  if (backend === 'embedded') return new EmbeddedMemoryStore({ directory: path.join(home, 'memory') });
+  const apiKey = env.MEM0_API_KEY?.trim();
+  if (!apiKey) throw usageError('the local stack keeps memories in Mem0: set MEM0_API_KEY (and MEM0_HOST) as for npm start');
+  return new Mem0MemoryStore(async () => mem0Client(apiKey, env.MEM0_HOST?.trim() || undefined));
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

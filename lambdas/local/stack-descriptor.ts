@@ -1,0 +1,43 @@
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+
+const DESCRIPTOR_FILE = 'stack.json';
+
+/**
+ * What a running local stack tells other processes on the same data directory (the admin CLI):
+ * where its endpoints and its embedded S3 server listen. No secret is in it.
+ */
+export interface LocalStackDescriptor {
+  pid: number;
+  url: string;
+  archiveEndpoint: string;
+  bucket: string;
+  memoryBackend: 'embedded' | 'mem0';
+  startedAt: string;
+}
+
+export function descriptorFile(home: string): string {
+  return path.join(home, DESCRIPTOR_FILE);
+}
+
+export async function writeStackDescriptor(home: string, descriptor: LocalStackDescriptor): Promise<void> {
+  const file = descriptorFile(home);
+  await writeFile(`${file}.partial`, `${JSON.stringify(descriptor, null, 2)}\n`, { mode: 0o600 });
+  await rename(`${file}.partial`, file);
+}
+
+/** Removes the descriptor if it is this process's. */
+export async function removeStackDescriptor(home: string): Promise<void> {
+  const current = await readStackDescriptor(home);
+  if (current?.pid === process.pid) await rm(descriptorFile(home), { force: true });
+}
+
+export async function readStackDescriptor(home: string): Promise<LocalStackDescriptor | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(descriptorFile(home), 'utf8')) as Partial<LocalStackDescriptor>;
+    if (typeof parsed.pid !== 'number' || typeof parsed.url !== 'string' || typeof parsed.archiveEndpoint !== 'string') return undefined;
+    return parsed as LocalStackDescriptor;
+  } catch {
+    return undefined;
+  }
+}

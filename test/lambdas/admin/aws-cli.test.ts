@@ -1,0 +1,277 @@
+/**
+ * The admin CLI against a "deployed" stack: the real AWS SDK clients (CloudFormation, S3, SQS,
+ * CloudWatch, Secrets Manager) and the real mem0ai client, pointed at loopback peers with the
+ * SDK's own AWS_ENDPOINT_URL_<SERVICE> variables. Real protocol servers: s3rver (S3), the Mem0
+ * route server, dynalite (idempotency). Loopback fakes: CloudFormation, SQS and CloudWatch
+ * (test/support/aws-control-plane.ts) and Secrets Manager (test/support/secrets-manager-server.ts).
+ * The endpoints are the real handlers behind the local stack's HTTP bridge.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { S3Event } from 'aws-lambda';
+import type { CallerExport } from '../../../lambdas/admin/export';
+import { demoCall } from '../../../lambdas/local/demo-call';
+import { HttpBridge, type Route } from '../../../lambdas/local/http-bridge';
+import { createLocalPowertools } from '../../../lambdas/local/local-powertools';
+import { audioKey, callerClientDataPrefix, callerPrefix } from '../../../lambdas/shared/archive/archive-keys';
+import { AwsControlPlane } from '../../support/aws-control-plane';
+import { SecretsManagerLoopback } from '../../support/secrets-manager-server';
+import { TEST_WEBHOOK_SECRET } from '../../support/signing';
+import { RETRIEVE_KEY, TestBed, WORKSPACE_KEY, json } from '../../support/test-bed';
+import { cli, stdinOf } from './cli-support';
+
+const STACK = 'AgenticMemory';
+const MARGARET = '+16125550142';
+const DANIEL = '+13125550147';
+const SECRET_NAMES = { mem0: 'am/mem0', hmac: 'am/hmac', workspace: 'am/workspace', retrieve: 'am/retrieve' };
+
+let bed: TestBed;
+let plane: AwsControlPlane;
+let secrets: SecretsManagerLoopback;
+let bridge: HttpBridge;
+let queueUrl: string;
+let deadLetterQueueUrl: string;
+let savedEnv: NodeJS.ProcessEnv;
+const aws = ['--stack', STACK, '--region', 'us-east-1'];
+
+beforeAll(async () => {
+  bed = await TestBed.start();
+  plane = await AwsControlPlane.start();
+  secrets = await SecretsManagerLoopback.start({
+    [SECRET_NAMES.mem0]: bed.mem0.apiKey,
+    [SECRET_NAMES.hmac]: TEST_WEBHOOK_SECRET,
+    [SECRET_NAMES.workspace]: WORKSPACE_KEY,
+    [SECRET_NAMES.retrieve]: RETRIEVE_KEY,
+  });
+  const route = (path: string, handler: Route['handler']): Route => ({ method: 'POST', path, functionName: path.slice(1), handler });
+  bridge = new HttpBridge(
+    [route('/client-data', bed.clientData), route('/retrieve', bed.retrieve), route('/post-call', bed.postCall)],
+    createLocalPowertools('bridge', { format: 'json', level: 'ERROR', write: () => undefined }).logger,
+  );
+  const base = `http://127.0.0.1:${await bridge.listen(0, '127.0.0.1')}`;
+  queueUrl = plane.createQueue('AgenticMemory-IngestQueue');
+  deadLetterQueueUrl = plane.createQueue('AgenticMemory-IngestDeadLetterQueue');
+  plane.stacks.set(STACK, {
+    ClientDataApiUrl: `${base}/client-data`,
+    RetrieveApiUrl: `${base}/retrieve`,
+    PostCallApiUrl: `${base}/post-call`,
+    ArchiveBucketName: bed.s3.bucket,
+    IngestQueueUrl: queueUrl,
+    IngestDeadLetterQueueUrl: deadLetterQueueUrl,
+    Mem0Host: bed.mem0.url,
+    Mem0ApiKeySecretName: SECRET_NAMES.mem0,
+    HmacKeySecretName: SECRET_NAMES.hmac,
+    WorkspaceKeySecretName: SECRET_NAMES.workspace,
+    RetrieveApiKeySecretName: SECRET_NAMES.retrieve,
+    DashboardUrl: 'https://console.example/dashboard',
+  });
+  savedEnv = { ...process.env };
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_CLOUDFORMATION: plane.endpoint,
+    AWS_ENDPOINT_URL_SQS: plane.endpoint,
+    AWS_ENDPOINT_URL_CLOUDWATCH: plane.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    AWS_ENDPOINT_URL_S3: bed.s3.endpoint,
+    // s3rver accepts only its own key pair; the fakes accept anything.
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  });
+});
+
+afterAll(async () => {
+  process.env = savedEnv;
+  await bridge.close();
+  await Promise.all([bed.stop(), plane.close(), secrets.close()]);
+});
+
+/** A call of the caller as ElevenLabs delivers it, ingested as S3 → SQS → the worker would. */
+async function callOf(callerId: string, callerName: string): Promise<string> {
+  const call = demoCall({ callerId, callerName });
+  expect((await bed.deliverPostCall(call.payload)).statusCode).toBe(200);
+  expect((await bed.deliverPostCall({ type: 'post_call_audio', data: { conversation_id: call.conversationId, full_audio: 'SUQz' } })).statusCode).toBe(200);
+  expect(await bed.drainIngest()).toEqual({ batchItemFailures: [] });
+  expect((await bed.callClientData({ caller_id: callerId, agent_id: 'agent_1', called_number: '+15555550100', call_sid: 'CA1' })).statusCode).toBe(200);
+  return call.conversationId;
+}
+
+async function returning(callerId: string): Promise<string> {
+  const answer = await bed.callClientData({ caller_id: callerId, agent_id: 'agent_1', called_number: '+15555550100', call_sid: 'CA2' });
+  return (json(answer).dynamic_variables as Record<string, string>).returning_caller;
+}
+
+describe('forget and export on AWS', () => {
+  let margaretsCall: string;
+  beforeAll(async () => {
+    margaretsCall = await callOf(MARGARET, 'Margaret Ellison');
+    await callOf(DANIEL, 'Daniel Okafor');
+  });
+
+  it('export: Mem0 memories and the S3 archive of the caller as one document', async () => {
+    const run = await cli(['export', MARGARET, ...aws]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const document = JSON.parse(run.stdout) as CallerExport;
+    expect(document.source).toBe(`stack ${STACK} (us-east-1)`);
+    expect(document.memories.length).toBe(bed.mem0.memoriesOf(MARGARET).length);
+    expect(document.conversations.map((c) => c.conversationId)).toEqual([margaretsCall]);
+    expect(document.audioKeys).toEqual([audioKey(margaretsCall)]);
+  });
+
+  it('forget --yes: Mem0 and S3 hold nothing more of Margaret; the real client-data handler answers a new caller', async () => {
+    const run = await cli(['forget', MARGARET, ...aws, '--yes']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(bed.mem0.memoriesOf(MARGARET)).toEqual([]);
+    expect(await bed.s3.listKeys(callerPrefix(MARGARET))).toEqual([]);
+    expect(await bed.s3.listKeys(audioKey(margaretsCall))).toEqual([]);
+    expect((await bed.s3.listKeys('post-call/raw/')).filter((key) => key.includes(margaretsCall))).toEqual([]);
+    expect(await bed.s3.listKeys(callerClientDataPrefix(MARGARET))).toEqual([]);
+    expect(await returning(MARGARET)).toBe('no');
+    expect(await returning(DANIEL)).toBe('yes');
+  });
+});
+
+describe('queue operations on AWS', () => {
+  it('status: depth and in-flight from SQS, oldest age and failures from CloudWatch, dead letters peeked', async () => {
+    const event = (key: string) => JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Put', s3: { object: { key } } }] });
+    plane.queue(queueUrl).send(event('post-call/raw/2026-11-20/conv_waiting/post_call_transcription-0123456789abcdef.json'));
+    plane.queue(deadLetterQueueUrl).send(event('post-call/raw/2026-11-19/conv_dead/post_call_transcription-0123456789abcdef.json'));
+    const now = Math.floor(Date.now() / 1000);
+    plane.metrics.set('AWS/SQS/ApproximateAgeOfOldestMessage', [{ Timestamp: now - 120, Maximum: 30 }, { Timestamp: now - 60, Maximum: 95 }]);
+    plane.metrics.set('AgenticMemory/IngestFailed', [{ Timestamp: now - 7200, Sum: 3 }, { Timestamp: now - 3600, Sum: 2 }]);
+
+    const run = await cli(['status', ...aws, '--json']);
+
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({
+      deployment: `stack ${STACK} (us-east-1)`,
+      waiting: 1,
+      inFlight: 0,
+      oldestMessageAgeSeconds: 95,
+      deadLetters: 1,
+      recentFailures: {
+        description: 'failed ingest attempts in the last 24 hours (metric IngestFailed)',
+        count: 5,
+        deadLettered: [{ keys: ['post-call/raw/2026-11-19/conv_dead/post_call_transcription-0123456789abcdef.json'], at: expect.any(String) }],
+      },
+    });
+    // Peeking leaves the dead letter where it is.
+    expect(plane.queue(deadLetterQueueUrl).attributes().ApproximateNumberOfMessages).toBe('1');
+  });
+
+  it('replay --dead-letters moves every dead letter back to the ingest queue, in batches', async () => {
+    const dead = plane.queue(deadLetterQueueUrl);
+    for (let i = 0; i < 14; i++) dead.send(JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Put', s3: { object: { key: `k${i}` } } }] }));
+    const before = plane.queue(queueUrl).messages.length;
+
+    const run = await cli(['replay', '--dead-letters', ...aws]);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Moved 15 dead-lettered payload(s) back to the ingest worker.');
+    expect(dead.messages).toHaveLength(0);
+    expect(plane.queue(queueUrl).messages.length).toBe(before + 15);
+  });
+
+  it('replay --conversation sends the notification S3 would; the real worker ingests it, and writes nothing twice', async () => {
+    const conversation = await callOf('+12065550123', 'Priya Raman');
+    const memories = bed.mem0.memoriesOf('+12065550123').length;
+    plane.queue(queueUrl).messages.length = 0;
+
+    const run = await cli(['replay', ...aws, '--conversation', conversation]);
+
+    expect(run.stdout).toContain('Handed 1 archived transcription(s) to the ingest worker.');
+    const [body] = plane.queue(queueUrl).bodies();
+    expect(await bed.redeliver([JSON.parse(body) as S3Event])).toEqual({ batchItemFailures: [] });
+    expect(bed.mem0.memoriesOf('+12065550123')).toHaveLength(memories);
+  });
+});
+
+describe('secrets on AWS', () => {
+  it('--list shows each secret by name and how to read the generated ones, no value', async () => {
+    const run = await cli(['secrets', ...aws, '--list']);
+    expect(run.code).toBe(0);
+    for (const name of Object.values(SECRET_NAMES)) expect(run.stdout).toContain(name);
+    expect(run.stdout).toContain(`aws secretsmanager get-secret-value --region us-east-1 --secret-id ${SECRET_NAMES.workspace}`);
+    expect(run.stdout).not.toContain(WORKSPACE_KEY);
+  });
+
+  it('sets the Mem0 and HMAC keys typed hidden on a terminal; Enter keeps one', async () => {
+    const stdin = stdinOf('m0-new-kez\u007fy\r\r', { tty: true });
+    try {
+      const run = await cli(['secrets', ...aws, '--set', 'mem0', 'hmac'], { stdin });
+      expect(run.code).toBe(0);
+      expect(secrets.get(SECRET_NAMES.mem0)).toBe('m0-new-key');
+      expect(secrets.get(SECRET_NAMES.hmac)).toBe(TEST_WEBHOOK_SECRET);
+      expect(run.stdout).not.toContain('m0-new-ke');
+      expect(run.stdout).toContain('ElevenLabs webhook HMAC key: unchanged');
+      expect(stdin.rawModes).toEqual([true, false, true, false]);
+    } finally {
+      secrets.set(SECRET_NAMES.mem0, bed.mem0.apiKey);
+    }
+  });
+
+  it('refuses a secret the stack does not have (recording downloads off): usage (2)', async () => {
+    const run = await cli(['secrets', ...aws, '--set', 'elevenlabs']);
+    expect(run.code).toBe(2);
+  });
+});
+
+describe('smoke on AWS', () => {
+  it('passes every step through the endpoints, ingesting as SQS would, and erases the test caller', async () => {
+    const pump = setInterval(() => void bed.drainIngest(), 50);
+    try {
+      const run = await cli(['smoke', ...aws, '--timeout', '20']);
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toContain('All steps passed.');
+      expect(run.code).toBe(0);
+      expect(run.stdout.split('\n').filter((line) => line.startsWith('✓ '))).toHaveLength(8);
+    } finally {
+      clearInterval(pump);
+    }
+  });
+});
+
+describe('clear errors', () => {
+  it('a stack that does not exist: not found (3)', async () => {
+    const run = await cli(['status', '--stack', 'NoSuchStack', '--region', 'us-east-1']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('no stack named NoSuchStack');
+  });
+
+  it('no AWS credentials: no access (4)', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'no-aws-'));
+    const saved = { ...process.env };
+    try {
+      for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[name];
+      Object.assign(process.env, {
+        HOME: home,
+        AWS_CONFIG_FILE: path.join(home, 'config'),
+        AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'credentials'),
+      });
+      const run = await cli(['status', ...aws]);
+      expect(run.code).toBe(4);
+      expect(run.stderr).toContain('no AWS credentials found');
+    } finally {
+      process.env = saved;
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('credentials AWS refuses: no access (4)', async () => {
+    plane.refuseWith = { status: 403, code: 'ExpiredToken', message: 'The security token included in the request is expired' };
+    try {
+      const run = await cli(['status', ...aws]);
+      expect(run.code).toBe(4);
+      expect(run.stderr).toContain('AWS refused the request (ExpiredToken)');
+    } finally {
+      plane.refuseWith = undefined;
+    }
+  });
+
+  it('no deployment named: usage (2)', async () => {
+    expect((await cli(['status'])).code).toBe(2);
+    expect((await cli(['status', '--stack', STACK, '--local'])).code).toBe(2);
+  });
+});

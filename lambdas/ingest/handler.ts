@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { METRIC, MetricUnit, type Powertools } from '../shared/powertools';
-import type { IngestOutcome } from './ingest-archived-payload';
+import type { Delivery, IngestOutcome } from './ingest-archived-payload';
 
 /** S3 event notification as S3 puts it on the queue (a test event carries no Records). */
 interface S3Notification {
@@ -11,7 +11,7 @@ interface S3Notification {
 
 export interface IngestHandlerDependencies {
   tools: Powertools;
-  ingestArchivedPayload: (key: string, context: Context) => Promise<IngestOutcome>;
+  ingestArchivedPayload: (key: string, context: Context, delivery: Delivery) => Promise<IngestOutcome>;
 }
 
 /**
@@ -28,7 +28,8 @@ export function createIngestHandler(deps: IngestHandlerDependencies) {
   async function ingestRecord(record: SQSRecord): Promise<void> {
     for (const key of archivedKeys(record.body)) {
       try {
-        const result = await deps.ingestArchivedPayload(key, invocation);
+        const redelivered = Number(record.attributes?.ApproximateReceiveCount ?? '1') > 1;
+        const result = await deps.ingestArchivedPayload(key, invocation, { redelivered });
         if (result.outcome === 'ingested') tools.metrics.addMetric(METRIC.ingestSucceeded, MetricUnit.Count, 1);
       } catch (error) {
         tools.metrics.addMetric(METRIC.ingestFailed, MetricUnit.Count, 1);

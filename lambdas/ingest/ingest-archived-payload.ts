@@ -34,6 +34,12 @@ export interface MemoryWriteJob {
   idempotencyKey: string;
   callerId: CallerId;
   planned: PlannedMemory;
+  /** The queue delivered this payload before (its receive count is above 1). */
+  redelivered: boolean;
+}
+
+export interface Delivery {
+  redelivered: boolean;
 }
 
 export interface IngestDependencies {
@@ -55,7 +61,11 @@ export interface IngestDependencies {
 export function createPayloadIngester(deps: IngestDependencies) {
   const { tools } = deps;
 
-  const writeOnce = deps.idempotency.wrap(async ({ callerId, planned }: MemoryWriteJob) => {
+  const writeOnce = deps.idempotency.wrap(async ({ callerId, planned, redelivered }: MemoryWriteJob) => {
+    if (redelivered && (await alreadyStored(callerId, planned))) {
+      tools.logger.info('memory already stored by an earlier delivery', { type: planned.type });
+      return { written: 'earlier' };
+    }
     const startedAt = performance.now();
     await withRetries(
       () => withDeadline(deps.memory.add(callerId, planned.memory), deps.memoryWriteDeadlineMs, `memory write (${planned.type})`),
@@ -65,7 +75,26 @@ export function createPayloadIngester(deps: IngestDependencies) {
     return { written: planned.type };
   });
 
-  return async function ingestArchivedPayload(key: string, context: Context): Promise<IngestOutcome> {
+  /**
+   * A write that outlived its deadline may still have landed at the store, and then the
+   * idempotency record was released with the error: on a redelivery, look before writing again.
+   */
+  async function alreadyStored(callerId: CallerId, planned: PlannedMemory): Promise<boolean> {
+    const conversationId = planned.memory.metadata.conversation_id;
+    if (conversationId === undefined) return false;
+    const existing = await withDeadline(
+      deps.memory.list(callerId, { type: planned.type, limit: 1, conversationId }),
+      deps.memoryWriteDeadlineMs,
+      `memory check (${planned.type})`,
+    );
+    return existing.total > 0;
+  }
+
+  return async function ingestArchivedPayload(
+    key: string,
+    context: Context,
+    delivery: Delivery = { redelivered: false },
+  ): Promise<IngestOutcome> {
     deps.idempotency.registerLambdaContext(context);
     const raw = parseRawPostCallKey(key);
     // Keys outside the inbox can hold a phone number: log only their top folder.
@@ -93,7 +122,7 @@ export function createPayloadIngester(deps: IngestDependencies) {
 
     const planned = memoriesFromConversation(conversation);
     for (const memory of planned) {
-      await writeOnce({ idempotencyKey: memory.idempotencyKey, callerId, planned: memory });
+      await writeOnce({ idempotencyKey: memory.idempotencyKey, callerId, planned: memory, redelivered: delivery.redelivered });
     }
     tools.metrics.addMetric(METRIC.memoriesWritten, MetricUnit.Count, planned.length);
     // After the memories: a large download must not hold up what the next pre-call needs. A

@@ -139,9 +139,9 @@ export class TestBed {
     return this.ingest(sqsBatch(pending), lambdaContext('ingest'));
   }
 
-  /** Delivers the given notifications again (what SQS does for a failed record). */
-  redeliver(events: S3Event[]): Promise<SQSBatchResponse> {
-    return this.ingest(sqsBatch(events), lambdaContext('ingest'));
+  /** Delivers the given notifications again (what SQS does for a failed record), as receive number `receiveCount`. */
+  redeliver(events: S3Event[], receiveCount = 2): Promise<SQSBatchResponse> {
+    return this.ingest(sqsBatch(events, receiveCount), lambdaContext('ingest'));
   }
 
   /** Notifications received and not yet drained. */
@@ -155,14 +155,14 @@ export class TestBed {
   }
 }
 
-export function sqsBatch(events: S3Event[]): SQSEvent {
+export function sqsBatch(events: S3Event[], receiveCount = 1): SQSEvent {
   return {
     Records: events.map((event) => ({
       messageId: randomUUID(),
       receiptHandle: randomUUID(),
       body: JSON.stringify(event),
       attributes: {
-        ApproximateReceiveCount: '1',
+        ApproximateReceiveCount: String(receiveCount),
         SentTimestamp: String(Date.now()),
         SenderId: 'AIDAEXAMPLE',
         ApproximateFirstReceiveTimestamp: String(Date.now()),

@@ -3,7 +3,15 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import MiniSearch from 'minisearch';
 import type { CallerId } from '../caller';
-import type { ConversationTurn, Memory, MemoryMetadata, MemoryPage, MemoryStore, MemoryType, NewMemory } from './memory-store';
+import type {
+  ConversationTurn,
+  ListOptions,
+  Memory,
+  MemoryMetadata,
+  MemoryPage,
+  MemoryStore,
+  NewMemory,
+} from './memory-store';
 
 /**
  * Caller memories with no account anywhere: the local stack and the Mem0 loopback server.
@@ -22,9 +30,13 @@ export class EmbeddedMemoryStore implements MemoryStore {
     this.callers = options.directory === undefined ? new CallerRegistry() : sharedRegistry(options.directory);
   }
 
-  async list(callerId: CallerId, options: { type: MemoryType; limit: number }): Promise<MemoryPage> {
+  async list(callerId: CallerId, options: ListOptions): Promise<MemoryPage> {
     return this.callers.read(callerId, (caller) => {
-      const ofType = caller.memories.filter((memory) => memory.metadata.type === options.type);
+      const ofType = caller.memories.filter(
+        (memory) =>
+          memory.metadata.type === options.type &&
+          (options.conversationId === undefined || memory.metadata.conversation_id === options.conversationId),
+      );
       const limit = Math.max(0, Math.floor(options.limit));
       const newest = limit === 0 ? [] : ofType.slice(-limit).reverse();
       return { memories: newest.map(copy), total: ofType.length };

@@ -7,6 +7,7 @@ import {
   MemoryPage,
   MemoryStore,
   MemoryStoreError,
+  ListOptions,
   MemoryType,
   NewMemory,
 } from './memory-store';
@@ -45,11 +46,13 @@ export type Mem0ClientProvider = () => Promise<MemoryClient>;
 export class Mem0MemoryStore implements MemoryStore {
   constructor(private readonly client: Mem0ClientProvider) {}
 
-  async list(callerId: CallerId, options: { type: MemoryType; limit: number }): Promise<MemoryPage> {
+  async list(callerId: CallerId, options: ListOptions): Promise<MemoryPage> {
     const pageSize = Math.max(1, Math.min(Math.floor(options.limit), MEM0_MAX_PAGE_SIZE));
+    const metadata: Record<string, string> = { type: options.type };
+    if (options.conversationId !== undefined) metadata.conversation_id = options.conversationId;
     const response: unknown = await this.call('list', (client) =>
       client.getAll({
-        filters: { AND: [{ user_id: callerId }, { metadata: { type: options.type } }] },
+        filters: { AND: [{ user_id: callerId }, { metadata }] },
         page: 1,
         pageSize,
       }),
@@ -276,6 +279,14 @@ function systemCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** Runs of 7+ digits (phone numbers, possibly written with separators) in an upstream answer. */
+const DIGIT_RUN = /\+?\d(?:[\s\-().]?\d){6,}/g;
+
+/**
+ * Error text ends up in logs: without the API key, and without phone numbers, which an upstream
+ * validation error may quote back from the request.
+ */
 function redact(text: string, apiKey: string | undefined): string {
-  return apiKey && apiKey.length >= 4 ? text.split(apiKey).join('[redacted]') : text;
+  const withoutKey = apiKey && apiKey.length >= 4 ? text.split(apiKey).join('[redacted]') : text;
+  return withoutKey.replace(DIGIT_RUN, (run) => `…${run.replace(/\D/g, '').slice(-4)}`);
 }

@@ -42,6 +42,13 @@ export type NewMemory =
   | { kind: 'text'; text: string; metadata: MemoryMetadata }
   | { kind: 'conversation'; turns: ConversationTurn[]; metadata: MemoryMetadata };
 
+export interface ListOptions {
+  type: MemoryType;
+  limit: number;
+  /** Only memories of this conversation. */
+  conversationId?: string;
+}
+
 export interface MemoryPage {
   /** Newest first. */
   memories: Memory[];
@@ -55,7 +62,7 @@ export interface MemoryPage {
  */
 export interface MemoryStore {
   /** A caller's memories of one type, newest first, at most `limit`. */
-  list(callerId: CallerId, options: { type: MemoryType; limit: number }): Promise<MemoryPage>;
+  list(callerId: CallerId, options: ListOptions): Promise<MemoryPage>;
   /** Ranked search of one caller's memories only. */
   search(callerId: CallerId, query: string, options: { limit: number }): Promise<Memory[]>;
   add(callerId: CallerId, memory: NewMemory): Promise<void>;

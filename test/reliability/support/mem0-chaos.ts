@@ -7,13 +7,17 @@ export interface ChaosMode {
   writes: number;
 }
 
-const WRITE_PATH = '/v3/memories/add/';
+/** A memory write, or the look a redelivery takes before writing (a list filtered by conversation). */
+const isWriteStep = (request: RecordedRequest) =>
+  request.path === '/v3/memories/add/' ||
+  (request.path === '/v3/memories/' && JSON.stringify(request.body ?? {}).includes('conversation_id'));
 
 /**
  * Drives the Mem0 loopback server through fault modes by memory write, not by time: the `prelude`
  * modes once, then the `cycle` modes over and over. The mode of each write is chosen as the server
  * records it (before it picks the fault to apply), so every mode meets exactly its share of real
- * writes, however slowly or quickly the worker goes. Reads and the client's ping are not counted.
+ * write steps, however slowly or quickly the worker goes. Other reads and the client's ping are
+ * not counted.
  */
 export class Mem0Chaos {
   /** Memory writes each mode received, by mode name. */
@@ -42,7 +46,7 @@ export class Mem0Chaos {
     const requests = this.mem0.requests;
     const push = requests.push;
     requests.push = (...recorded: RecordedRequest[]) => {
-      for (const request of recorded) if (request.path === WRITE_PATH) this.onWrite();
+      for (const request of recorded) if (isWriteStep(request)) this.onWrite();
       return push.apply(requests, recorded);
     };
     this.restore = () => {

@@ -154,12 +154,14 @@ export function memoryFunctionBundling(): BundlingOptions {
 
 /**
  * What is bundled in place of what, by path under the package root (made absolute in the alias:
- * esbuild runs in the app's folder, not this package's): mem0ai's axios, which it never calls,
- * and the SDK's default credential chain, of which a Lambda only ever uses the environment.
+ * esbuild runs in the app's folder, not this package's): mem0ai's axios, which it never calls;
+ * the SDK's default credential chain, of which a Lambda only ever uses the environment; and the
+ * SDK's event streams, which no function uses.
  */
 export const BUNDLED_INSTEAD: Readonly<Record<string, string>> = {
   axios: 'lambdas/shared/memory/mem0-axios-shim.ts',
   '@aws-sdk/credential-provider-node': 'lambdas/shared/aws/lambda-credentials.ts',
+  '@smithy/core/event-streams': 'lambdas/shared/aws/no-event-streams.ts',
 };
 
 /**

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { ENV } from '../lib/contract';
+import { startLocalDynamoDB, type LocalDynamoDB } from '../test/support/dynamodb';
+import { startMem0Server, type Mem0LoopbackServer } from '../test/support/mem0-server';
+import { S3RVER_CREDENTIALS, startLocalS3, type LocalS3 } from '../test/support/s3';
+import { SecretsManagerLoopback } from '../test/support/secrets-manager-server';
+import { TEST_WEBHOOK_SECRET } from '../test/support/signing';
+import type { LoopbackEndpoints } from './construct-environment';
+
+/** The secrets the functions read, as the loopback Secrets Manager holds them. */
+export interface BenchSecrets {
+  mem0ApiKey: string;
+  workspaceKey: string;
+  retrieveApiKey: string;
+  hmacKey: string;
+}
+
+/**
+ * The remote peers of the functions, all real protocol servers on 127.0.0.1 (the test bed's):
+ * Mem0's routes, s3rver, Secrets Manager, dynalite. Ingest gets a Mem0 server of its own, so
+ * the memories it writes never change what the pre-call and search benchmarks read.
+ */
+export class Peers {
+  private constructor(
+    readonly mem0: Mem0LoopbackServer,
+    readonly ingestMem0: Mem0LoopbackServer,
+    readonly s3: LocalS3,
+    readonly secretsManager: SecretsManagerLoopback,
+    readonly dynamodb: LocalDynamoDB,
+    readonly idempotencyTable: string,
+    readonly secrets: BenchSecrets,
+    private readonly housekeeping: NodeJS.Timeout,
+  ) {}
+
+  static async start(): Promise<Peers> {
+    const apiKey = `m0-bench-${randomUUID()}`;
+    const secrets: BenchSecrets = {
+      mem0ApiKey: apiKey,
+      workspaceKey: `wk_bench_${randomUUID()}`,
+      retrieveApiKey: `rk_bench_${randomUUID()}`,
+      hmacKey: TEST_WEBHOOK_SECRET,
+    };
+    const [mem0, ingestMem0, s3, dynamodb, secretsManager] = await Promise.all([
+      startMem0Server({ apiKey }),
+      startMem0Server({ apiKey }),
+      startLocalS3(),
+      startLocalDynamoDB(),
+      SecretsManagerLoopback.start(
+        Object.fromEntries(Object.entries(SECRET_IDS).map(([variable, id]) => [id, secrets[SECRET_OF[variable]]])),
+      ),
+    ]);
+    const table = 'agentic-memory-idempotency';
+    await dynamodb.createIdempotencyTable(table);
+    // The servers record every request for the tests' assertions; a benchmark makes thousands.
+    const housekeeping = setInterval(() => {
+      mem0.requests.length = 0;
+      ingestMem0.requests.length = 0;
+      secretsManager.requests.length = 0;
+    }, 1000);
+    return new Peers(mem0, ingestMem0, s3, secretsManager, dynamodb, table, secrets, housekeeping);
+  }
+
+  /** The loopback endpoints a function's environment points at. */
+  endpoints(options: { ingest: boolean }): LoopbackEndpoints {
+    return {
+      mem0Url: options.ingest ? this.ingestMem0.url : this.mem0.url,
+      s3Endpoint: this.s3.endpoint,
+      bucket: this.s3.bucket,
+      secretsManagerEndpoint: this.secretsManager.endpoint,
+      dynamoDbEndpoint: this.dynamodb.endpoint,
+      idempotencyTable: this.idempotencyTable,
+      secretIds: SECRET_IDS,
+      credentials: S3RVER_CREDENTIALS,
+    };
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.housekeeping);
+    await Promise.all([this.mem0.close(), this.ingestMem0.close(), this.s3.close(), this.dynamodb.close(), this.secretsManager.close()]);
+  }
+}
+
+const SECRET_IDS: Record<string, string> = {
+  [ENV.mem0ApiKeySecretId]: 'agentic-memory/mem0-api-key',
+  [ENV.workspaceKeySecretId]: 'agentic-memory/workspace-key',
+  [ENV.retrieveApiKeySecretId]: 'agentic-memory/retrieve-api-key',
+  [ENV.hmacKeySecretId]: 'agentic-memory/elevenlabs-hmac-key',
+};
+
+const SECRET_OF: Record<string, keyof BenchSecrets> = {
+  [ENV.mem0ApiKeySecretId]: 'mem0ApiKey',
+  [ENV.workspaceKeySecretId]: 'workspaceKey',
+  [ENV.retrieveApiKeySecretId]: 'retrieveApiKey',
+  [ENV.hmacKeySecretId]: 'hmacKey',
+};

@@ -1,0 +1,87 @@
+import type { ServiceName } from '../lib/contract';
+import type { BudgetCheck, WarmFigures } from './budgets';
+import type { FunctionBundle } from './bundles';
+
+/** What each function's floor is made of (see warm/floors.ts). */
+export const FLOOR_OF: Record<ServiceName, string> = {
+  'client-data': '3 Mem0 list calls side by side (mem0ai getAll, the handler’s page sizes), then 1 S3 put of the request+answer record',
+  retrieve: '1 Mem0 search (mem0ai search, the handler’s filter and top_k)',
+  'post-call': '1 S3 put of the raw body',
+  ingest: 'S3 get, S3 put (per-caller copy), then per memory: DynamoDB put + Mem0 add + DynamoDB update, in turn',
+};
+
+export interface ColdStartFigure {
+  name: string;
+  readyMs: number;
+  overBareMs?: number;
+  /** CPU time to handler ready, and above the bare process's. */
+  readyCpuMs: number;
+  cpuOverBareMs?: number;
+  firstCallMs?: number;
+}
+
+export interface Report {
+  header: string;
+  bundles: FunctionBundle[];
+  coldStart: ColdStartFigure[];
+  coldStartRounds: number;
+  warm: WarmFigures[];
+  iterations: number;
+  checks: BudgetCheck[];
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
+const ms = (value: number | undefined) => (value === undefined ? '—' : `${value.toFixed(2)} ms`);
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ')).join('\n');
+}
+
+export function formatReport(report: Report): string {
+  const verdict = (passed: boolean) => (passed ? 'ok' : 'MISSED');
+  const sections = [
+    report.header,
+    '',
+    'Bundles (built with the construct’s esbuild options; minified)',
+    table([
+      ['function', 'index.js', 'source map', 'largest parts', 'dead code'],
+      ...report.bundles.map((b) => [
+        b.service,
+        kb(b.bytes),
+        kb(b.sourceMapBytes),
+        b.packages.slice(0, 3).map((p) => `${p.name} ${kb(p.bytes)}`).join(', '),
+        b.deadCode.length ? b.deadCode.join(', ') : 'none',
+      ]),
+    ]),
+    '',
+    `Cold start (fresh node process, construct’s environment; median of ${report.coldStartRounds})`,
+    table([
+      ['process', 'start → handler ready', 'over bare node', 'CPU time', 'CPU over bare', 'first invocation'],
+      ...report.coldStart.map((c) => [c.name, ms(c.readyMs), ms(c.overBareMs), ms(c.readyCpuMs), ms(c.cpuOverBareMs), ms(c.firstCallMs)]),
+    ]),
+    '',
+    `Warm latency (${report.iterations} invocations each, loopback Mem0 routes + s3rver + dynalite)`,
+    table([
+      ['scenario', 'handler p50', 'handler p99', 'floor p50', 'floor p99', '÷ floor p50', '÷ floor p99'],
+      ...report.warm.map((w) => [
+        w.scenario,
+        ms(w.handler.p50),
+        ms(w.handler.p99),
+        ms(w.floor.p50),
+        ms(w.floor.p99),
+        (w.handler.p50 / w.floor.p50).toFixed(2),
+        (w.handler.p99 / w.floor.p99).toFixed(2),
+      ]),
+    ]),
+    '',
+    'Floors (the remote calls a function cannot avoid, made the same way with the same clients):',
+    ...Object.entries(FLOOR_OF).map(([service, floor]) => `  ${service}: ${floor}`),
+    '',
+    'Budgets',
+    table([['budget', 'actual', 'limit', ''], ...report.checks.map((c) => [c.budget, String(c.actual), String(c.limit), verdict(c.passed)])]),
+    '',
+    report.checks.every((c) => c.passed) ? 'All budgets met.' : `${report.checks.filter((c) => !c.passed).length} budget(s) missed.`,
+  ];
+  return sections.join('\n');
+}

@@ -1,0 +1,212 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { rawPostCallKey } from '../lambdas/shared/archive/archive-keys';
+import type { ServiceName } from '../lib/contract';
+import { packageRoot } from '../lib/memory-function';
+import { FIXTURES_DIR, fixturesAvailable } from '../test/support/fixtures';
+import { lambdaContext } from '../test/support/http-event';
+import { bundleChecks, coldStartChecks, warmChecks, type WarmFigures } from './budgets';
+import { SERVICES, buildFunctionBundles, bundle } from './bundles';
+import { MEMORY_COUNTS, SEARCH_CALLER, SEARCH_QUERY, callerWith, seedCaller } from './callers';
+import { measureColdStarts, type ColdStartTarget } from './cold-start';
+import { constructEnvironments, loopbackEnvironment } from './construct-environment';
+import { asConversation, clientDataEvent, ingestEvent, postCallEvent, retrieveEvent } from './events';
+import { Peers } from './peers';
+import { formatReport, type ColdStartFigure } from './report';
+import { distribution, median, round } from './stats';
+import type { WarmScenario } from './warm/protocol';
+import { runWarm } from './warm/run-warm';
+
+/**
+ * `npm run bench`: bundle sizes, cold starts and warm latency of the four functions against
+ * their floors, on loopback peers. Prints a table, writes bench/results.json, exits 1 when a
+ * budget (bench/budgets.ts) is missed. `-- --iterations 100 --rounds 5` for a quick look.
+ */
+
+const LONG_CALL = 'elevenlabs/recorded/post_call_transcription.memoir-session-2-35min.json';
+
+const { values: args } = parseArgs({
+  options: {
+    iterations: { type: 'string', default: '1000' },
+    warmup: { type: 'string', default: '100' },
+    rounds: { type: 'string', default: '15' },
+  },
+});
+const ITERATIONS = Number(args.iterations);
+const WARMUP = Number(args.warmup);
+const ROUNDS = Number(args.rounds);
+
+const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+async function main(): Promise<number> {
+  // The loopback peers' own SDK clients (this process) need not warn that Node 20 is old.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  if (!fixturesAvailable()) throw new Error(`the bench needs the recorded 35-minute call: ${path.join(FIXTURES_DIR, LONG_CALL)}`);
+  const started = new Date();
+  const loadBefore = os.loadavg();
+  const work = mkdtempSync(path.join(os.tmpdir(), 'agentic-memory-bench-'));
+  const peers = await Peers.start();
+  try {
+    progress('bundling the four functions with the construct’s options');
+    const bundles = await buildFunctionBundles(path.join(work, 'functions'));
+    const workerFile = path.join(work, 'worker', 'index.js');
+    await bundle(path.join(packageRoot(), 'bench', 'warm', 'worker.ts'), workerFile);
+
+    const constructEnv = constructEnvironments();
+    const envOf = (service: ServiceName) =>
+      loopbackEnvironment(service, constructEnv[service], peers.endpoints({ ingest: service === 'ingest' }));
+    for (const memories of MEMORY_COUNTS) seedCaller(peers.mem0, callerWith(memories), memories);
+
+    const longCallFile = path.join(FIXTURES_DIR, LONG_CALL);
+    const longCall = readFileSync(longCallFile);
+    const longCallJson = JSON.parse(longCall.toString('utf8')) as { data: { conversation_id: string; metadata: { phone_call: { external_number: string } } } };
+    const longCallId = longCallJson.data.conversation_id;
+    const longCallCaller = longCallJson.data.metadata.phone_call.external_number;
+
+    progress(`cold starts: ${ROUNDS} fresh processes per function and a bare one`);
+    const fileOf = (service: ServiceName) => bundles.find((b) => b.service === service)!.file;
+    let coldIngests = 0;
+    const httpOk = (response: unknown) => {
+      if ((response as { statusCode?: number }).statusCode !== 200) throw new Error(`first invocation answered ${JSON.stringify(response)}`);
+    };
+    const targets: ColdStartTarget[] = [
+      { name: 'bare node', env: envOf('client-data') },
+      {
+        name: 'client-data',
+        env: envOf('client-data'),
+        bundle: fileOf('client-data'),
+        firstInvocation: async () => ({
+          event: clientDataEvent(callerWith(10), peers.secrets.workspaceKey, 'CAcold'),
+          context: { ...lambdaContext('client-data') },
+        }),
+        checkResponse: httpOk,
+      },
+      {
+        name: 'retrieve',
+        env: envOf('retrieve'),
+        bundle: fileOf('retrieve'),
+        firstInvocation: async () => ({
+          event: retrieveEvent(SEARCH_CALLER, SEARCH_QUERY, peers.secrets.retrieveApiKey),
+          context: { ...lambdaContext('retrieve') },
+        }),
+        checkResponse: httpOk,
+      },
+      {
+        name: 'post-call',
+        env: envOf('post-call'),
+        bundle: fileOf('post-call'),
+        firstInvocation: async () => ({ event: postCallEvent(longCall, peers.secrets.hmacKey), context: { ...lambdaContext('post-call') } }),
+        checkResponse: httpOk,
+      },
+      {
+        name: 'ingest',
+        env: envOf('ingest'),
+        bundle: fileOf('ingest'),
+        firstInvocation: async () => {
+          const call = asConversation(longCall, longCallId, `cold${coldIngests++}`);
+          const key = rawPostCallKey('post_call_transcription', call.conversationId, call.body, new Date());
+          await peers.s3.archive.putJson(key, call.body);
+          return { event: ingestEvent(peers.s3.bucket, key, call.body.length), context: { ...lambdaContext('ingest', { timeoutMs: 60_000 }) } };
+        },
+        checkResponse: (response) => {
+          if ((response as { batchItemFailures: unknown[] }).batchItemFailures.length > 0) throw new Error('first ingest failed');
+        },
+      },
+    ];
+    const { samples: cold, waitedMs } = await measureColdStarts(targets, ROUNDS, work);
+    if (waitedMs > 0) progress(`cold starts waited ${(waitedMs / 1000).toFixed(1)} s in all for quiet moments`);
+    const bare = cold.get('bare node')!;
+    const coldStart: ColdStartFigure[] = targets.map((t) => {
+      const samples = cold.get(t.name)!;
+      const readyMs = round(median(samples.ready));
+      const readyCpuMs = round(median(samples.readyCpu));
+      if (!t.bundle) return { name: t.name, readyMs, readyCpuMs };
+      return {
+        name: t.name,
+        readyMs,
+        overBareMs: round(readyMs - median(bare.ready)),
+        readyCpuMs,
+        cpuOverBareMs: round(readyCpuMs - median(bare.readyCpu)),
+        firstCallMs: round(median(samples.firstCall)),
+      };
+    });
+
+    const warm: WarmFigures[] = [];
+    const scenariosOf: Record<ServiceName, WarmScenario[]> = {
+      'client-data': MEMORY_COUNTS.map((memories) => ({
+        kind: 'client-data',
+        name: `client-data, ${memories} memories`,
+        callerId: callerWith(memories),
+        memories,
+      })),
+      retrieve: [{ kind: 'retrieve', name: 'retrieve (caller with 100 memories)', callerId: SEARCH_CALLER, query: SEARCH_QUERY }],
+      'post-call': [{ kind: 'post-call', name: 'post-call, 35-minute call (290 KB)', payloadFile: longCallFile }],
+      ingest: [{ kind: 'ingest', name: 'ingest, 35-minute call', payloadFile: longCallFile, conversationId: longCallId, callerId: longCallCaller }],
+    };
+    for (const service of SERVICES) {
+      progress(`warm ${service}: ${ITERATIONS} invocations per scenario (after ${WARMUP} warm-up)`);
+      const results = await runWarm(workerFile, envOf(service), {
+        bundle: fileOf(service),
+        secrets: peers.secrets,
+        bucket: peers.s3.bucket,
+        warmup: WARMUP,
+        iterations: ITERATIONS,
+        scenarios: scenariosOf[service],
+      });
+      for (const r of results) warm.push({ scenario: r.name, service, handler: distribution(r.handler), floor: distribution(r.floor) });
+    }
+
+    const checks = [
+      ...bundleChecks(bundles),
+      ...coldStartChecks(coldStart.filter((c) => c.overBareMs !== undefined).map((c) => ({ service: c.name as ServiceName, overBareMs: c.overBareMs! }))),
+      ...warmChecks(warm),
+    ];
+    const machine = {
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: os.cpus().length,
+      memoryGb: Math.round(os.totalmem() / 2 ** 30),
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      node: process.version,
+      loadAverageBefore: loadBefore.map((l) => Math.round(l * 100) / 100),
+      loadAverageAfter: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    };
+    const header = [
+      `AgenticMemory bench · ${started.toISOString().replace(/\.\d+Z$/, 'Z')} · ${Math.round((Date.now() - started.getTime()) / 1000)} s`,
+      `${machine.cpu}, ${machine.cores} CPUs · ${machine.memoryGb} GB · ${machine.platform} · Node ${machine.node} · load ${machine.loadAverageBefore[0]} → ${machine.loadAverageAfter[0]}`,
+    ].join('\n');
+    const report = { header, bundles, coldStart, coldStartRounds: ROUNDS, warm, iterations: ITERATIONS, checks };
+    console.log(formatReport(report));
+    writeFileSync(
+      path.join(packageRoot(), 'bench', 'results.json'),
+      `${JSON.stringify(
+        {
+          date: started.toISOString(),
+          machine,
+          settings: { iterations: ITERATIONS, warmup: WARMUP, coldStartRounds: ROUNDS, coldStartQuietWaitMs: waitedMs },
+          bundles: bundles.map(({ file: _file, ...b }) => b),
+          coldStart,
+          coldStartSamples: Object.fromEntries([...cold].map(([name, s]) => [name, { readyMs: s.ready.map(round), readyCpuMs: s.readyCpu.map(round) }])),
+          warm: warm.map((w) => ({ ...w, ratioP50: round(w.handler.p50 / w.floor.p50), ratioP99: round(w.handler.p99 / w.floor.p99) })),
+          budgets: checks,
+          passed: checks.every((c) => c.passed),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    return checks.every((c) => c.passed) ? 0 : 1;
+  } finally {
+    await peers.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(error.stack ?? error);
+    process.exit(2);
+  },
+);

@@ -3,7 +3,7 @@
  * chain (the `--alias` in lib/memory-function.ts). On Lambda the runtime puts the execution
  * role's credentials in the environment of every function, so the chain's first link always
  * answers; the others (SSO, shared config files, credential processes, web identity, container
- * and instance metadata) and the STS/SSO clients behind them are 100-130 KB per function that a
+ * and instance metadata) and the STS/SSO clients behind them are 110-135 KB per function that a
  * Lambda never runs, parsed on every cold start. The local stack and the tests run the sources,
  * with the full chain.
  */

@@ -46,7 +46,11 @@ export function bundleChecks(bundles: FunctionBundle[]): BudgetCheck[] {
 
 export function coldStartChecks(overBare: Array<{ service: ServiceName; overBareMs: number }>): BudgetCheck[] {
   return overBare.map(({ service, overBareMs }) =>
-    check(`${service}: cold start ≤ bare node + ${BUDGET.coldStartOverBareMs} ms`, overBareMs, BUDGET.coldStartOverBareMs),
+    check(
+      `${service}: cold start ≤ bare node + ${BUDGET.coldStartOverBareMs} ms`,
+      overBareMs,
+      BUDGET.coldStartOverBareMs,
+    ),
   );
 }
 
@@ -55,12 +59,24 @@ export function warmChecks(figures: WarmFigures[]): BudgetCheck[] {
   for (const f of figures) {
     if (f.service === 'client-data' || f.service === 'retrieve') {
       checks.push(
-        check(`${f.scenario}: p50 ≤ floor p50 + ${BUDGET.warmP50OverFloorMs} ms`, f.handler.p50, f.floor.p50 + BUDGET.warmP50OverFloorMs),
-        check(`${f.scenario}: p99 ≤ floor p99 + ${BUDGET.warmP99OverFloorMs} ms`, f.handler.p99, f.floor.p99 + BUDGET.warmP99OverFloorMs),
+        check(
+          `${f.scenario}: p50 ≤ floor p50 + ${BUDGET.warmP50OverFloorMs} ms`,
+          f.handler.p50,
+          f.floor.p50 + BUDGET.warmP50OverFloorMs,
+        ),
+        check(
+          `${f.scenario}: p99 ≤ floor p99 + ${BUDGET.warmP99OverFloorMs} ms`,
+          f.handler.p99,
+          f.floor.p99 + BUDGET.warmP99OverFloorMs,
+        ),
       );
     } else if (f.service === 'post-call') {
       checks.push(
-        check(`${f.scenario}: p50 ≤ one S3 put p50 + ${BUDGET.postCallP50OverPutMs} ms`, f.handler.p50, f.floor.p50 + BUDGET.postCallP50OverPutMs),
+        check(
+          `${f.scenario}: p50 ≤ one S3 put p50 + ${BUDGET.postCallP50OverPutMs} ms`,
+          f.handler.p50,
+          f.floor.p50 + BUDGET.postCallP50OverPutMs,
+        ),
       );
     }
   }

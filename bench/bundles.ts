@@ -25,18 +25,31 @@ export interface FunctionBundle {
  */
 const PARTS: Array<{ what: string; pattern: RegExp; runBy: readonly ServiceName[] }> = [
   { what: 'mem0ai', pattern: /node_modules\/mem0ai\//, runBy: ['client-data', 'retrieve', 'ingest'] },
-  { what: '@aws-sdk/client-s3', pattern: /node_modules\/@aws-sdk\/client-s3\//, runBy: ['client-data', 'post-call', 'ingest'] },
+  {
+    what: '@aws-sdk/client-s3',
+    pattern: /node_modules\/@aws-sdk\/client-s3\//,
+    runBy: ['client-data', 'post-call', 'ingest'],
+  },
   { what: '@aws-sdk/client-dynamodb', pattern: /node_modules\/@aws-sdk\/client-dynamodb\//, runBy: ['ingest'] },
   { what: 'Powertools idempotency', pattern: /node_modules\/@aws-lambda-powertools\/idempotency\//, runBy: ['ingest'] },
   { what: 'Powertools batch', pattern: /node_modules\/@aws-lambda-powertools\/batch\//, runBy: ['ingest'] },
   { what: 'axios (mem0ai never sends through it)', pattern: /node_modules\/axios\//, runBy: [] },
   {
     what: 'credential sources other than the environment (a Lambda has its role’s credentials there)',
-    pattern: /node_modules\/(@aws-sdk\/(nested-clients|credential-provider-[a-z-]+|token-providers)|@smithy\/credential-provider-imds)\//,
+    pattern:
+      /node_modules\/(@aws-sdk\/(nested-clients|credential-provider-[a-z-]+|token-providers)|@smithy\/credential-provider-imds)\//,
     runBy: [],
   },
-  { what: 'SDK event streams (no function sends or reads one)', pattern: /node_modules\/@smithy\/core\/dist-es\/submodules\/event-streams\//, runBy: [] },
-  { what: 'the embedded memory store (local stack only)', pattern: /lambdas\/shared\/memory\/embedded-store|node_modules\/minisearch\//, runBy: [] },
+  {
+    what: 'SDK event streams (no function sends or reads one)',
+    pattern: /node_modules\/@smithy\/core\/dist-es\/submodules\/event-streams\//,
+    runBy: [],
+  },
+  {
+    what: 'the embedded memory store (local stack only)',
+    pattern: /lambdas\/shared\/memory\/embedded-store|node_modules\/minisearch\//,
+    runBy: [],
+  },
   { what: 'lambdas/local (local stack only)', pattern: /lambdas\/local\//, runBy: [] },
 ];
 
@@ -55,9 +68,9 @@ export async function buildFunctionBundles(outDir: string): Promise<FunctionBund
       bytes: statSync(file).size,
       sourceMapBytes: statSync(`${file}.map`).size,
       packages: packageSizes(metafile, file),
-      deadCode: PARTS.filter((part) => !part.runBy.includes(service) && inputs.some((input) => part.pattern.test(input))).map(
-        (part) => part.what,
-      ),
+      deadCode: PARTS.filter(
+        (part) => !part.runBy.includes(service) && inputs.some((input) => part.pattern.test(input)),
+      ).map((part) => part.what),
     });
   }
   return bundles;

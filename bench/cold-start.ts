@@ -59,7 +59,9 @@ export async function measureColdStarts(
   rounds: number,
   workDir: string,
 ): Promise<{ samples: Map<string, ColdStartSamples>; waitedMs: number }> {
-  const samples = new Map(targets.map((t) => [t.name, { ready: [] as number[], readyCpu: [] as number[], firstCall: [] as number[] }]));
+  const samples = new Map(
+    targets.map((t) => [t.name, { ready: [] as number[], readyCpu: [] as number[], firstCall: [] as number[] }]),
+  );
   let waitedMs = 0;
   for (let round = 0; round < rounds; round++) {
     waitedMs += await quietMoment(Math.min(QUIET_MAX_WAIT_MS, QUIET_TOTAL_WAIT_MS - waitedMs));
@@ -137,8 +139,11 @@ async function probe(target: ColdStartTarget, env: Record<string, string>): Prom
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   clearTimeout(timer);
-  const result = (report ? JSON.parse(report) : { error: `no report (exit ${code}): ${stderr.slice(0, 2000)}` }) as ProbeResult;
-  if (result.error !== undefined || code !== 0) throw new Error(`cold start of ${target.name} failed: ${result.error ?? stderr}`);
+  const result = (
+    report ? JSON.parse(report) : { error: `no report (exit ${code}): ${stderr.slice(0, 2000)}` }
+  ) as ProbeResult;
+  if (result.error !== undefined || code !== 0)
+    throw new Error(`cold start of ${target.name} failed: ${result.error ?? stderr}`);
   target.checkResponse?.(result.response);
   return result;
 }

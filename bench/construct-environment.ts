@@ -22,7 +22,10 @@ export function constructEnvironments(): Record<ServiceName, FunctionEnvironment
     const resolved = stack.resolve(cfn.environment) as { variables: Record<string, unknown> };
     environments[fn.serviceName] = {
       variables: Object.fromEntries(
-        Object.entries(resolved.variables).map(([name, value]) => [name, typeof value === 'string' ? value : undefined]),
+        Object.entries(resolved.variables).map(([name, value]) => [
+          name,
+          typeof value === 'string' ? value : undefined,
+        ]),
       ),
       memorySize: stack.resolve(cfn.memorySize) as number,
     };
@@ -48,7 +51,11 @@ export interface LoopbackEndpoints {
  * The process environment a function runs with: the construct's variables, deploy-time
  * references replaced by loopback resources, and what the Lambda runtime itself would add.
  */
-export function loopbackEnvironment(service: ServiceName, fn: FunctionEnvironment, loopback: LoopbackEndpoints): Record<string, string> {
+export function loopbackEnvironment(
+  service: ServiceName,
+  fn: FunctionEnvironment,
+  loopback: LoopbackEndpoints,
+): Record<string, string> {
   const deployTime: Record<string, string> = {
     ...loopback.secretIds,
     [ENV.archiveBucket]: loopback.bucket,
@@ -57,7 +64,8 @@ export function loopbackEnvironment(service: ServiceName, fn: FunctionEnvironmen
   const variables: Record<string, string> = {};
   for (const [name, value] of Object.entries(fn.variables)) {
     const resolved = value ?? deployTime[name];
-    if (resolved === undefined) throw new Error(`no loopback value for ${service}'s ${name}: teach bench/construct-environment.ts`);
+    if (resolved === undefined)
+      throw new Error(`no loopback value for ${service}'s ${name}: teach bench/construct-environment.ts`);
     variables[name] = resolved;
   }
   return {

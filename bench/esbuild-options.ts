@@ -15,10 +15,14 @@ export function esbuildOptionsFor(
 ): BuildOptions {
   const unsupported = Object.keys(bundling).filter((key) => !MIRRORED.has(key));
   if (unsupported.length > 0) {
-    throw new Error(`the benchmark does not mirror the bundling option(s) ${unsupported.join(', ')}: add them to bench/esbuild-options.ts`);
+    throw new Error(
+      `the benchmark does not mirror the bundling option(s) ${unsupported.join(', ')}: add them to bench/esbuild-options.ts`,
+    );
   }
   if (bundling.externalModules === undefined) {
-    throw new Error('the benchmark expects explicit externalModules (the default depends on the runtime and feature flags)');
+    throw new Error(
+      'the benchmark expects explicit externalModules (the default depends on the runtime and feature flags)',
+    );
   }
   return {
     entryPoints: [files.entry],

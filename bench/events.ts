@@ -37,7 +37,13 @@ export function ingestEvent(bucket: string, key: string, size: number): SQSEvent
           s3SchemaVersion: '1.0',
           bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
           // S3 URL-encodes keys in notifications, form-style.
-          object: { key: key.split('/').map((s) => encodeURIComponent(s).replace(/%20/g, '+')).join('/'), size },
+          object: {
+            key: key
+              .split('/')
+              .map((s) => encodeURIComponent(s).replace(/%20/g, '+'))
+              .join('/'),
+            size,
+          },
         },
       },
     ],
@@ -68,7 +74,11 @@ export function ingestEvent(bucket: string, key: string, size: number): SQSEvent
  * The recorded call under another conversation id of the same length, so that every ingest
  * is a new conversation (not an idempotent repeat) and every body has the same size.
  */
-export function asConversation(rawBody: Buffer, originalId: string, label: string): { conversationId: string; body: Buffer } {
+export function asConversation(
+  rawBody: Buffer,
+  originalId: string,
+  label: string,
+): { conversationId: string; body: Buffer } {
   const prefix = `conv_${label}_`;
   if (prefix.length > originalId.length) throw new Error(`conversation label ${label} is too long`);
   const conversationId = prefix.padEnd(originalId.length, '0');

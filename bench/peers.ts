@@ -76,7 +76,13 @@ export class Peers {
 
   async stop(): Promise<void> {
     clearInterval(this.housekeeping);
-    await Promise.all([this.mem0.close(), this.ingestMem0.close(), this.s3.close(), this.dynamodb.close(), this.secretsManager.close()]);
+    await Promise.all([
+      this.mem0.close(),
+      this.ingestMem0.close(),
+      this.s3.close(),
+      this.dynamodb.close(),
+      this.secretsManager.close(),
+    ]);
   }
 }
 

@@ -4,7 +4,8 @@ import type { FunctionBundle } from './bundles';
 
 /** What each function's floor is made of (see warm/floors.ts). */
 export const FLOOR_OF: Record<ServiceName, string> = {
-  'client-data': '3 Mem0 list calls side by side (mem0ai getAll, the handler’s page sizes), then 1 S3 put of the request+answer record',
+  'client-data':
+    '3 Mem0 list calls side by side (mem0ai getAll, the handler’s page sizes), then 1 S3 put of the request+answer record',
   retrieve: '1 Mem0 search (mem0ai search, the handler’s filter and top_k)',
   'post-call': '1 S3 put of the raw body',
   ingest: 'S3 get, S3 put (per-caller copy), then per memory: DynamoDB put + Mem0 add + DynamoDB update, in turn',
@@ -35,7 +36,13 @@ const ms = (value: number | undefined) => (value === undefined ? '—' : `${valu
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ')).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
+        .join('  '),
+    )
+    .join('\n');
 }
 
 export function formatReport(report: Report): string {
@@ -50,7 +57,10 @@ export function formatReport(report: Report): string {
         b.service,
         kb(b.bytes),
         kb(b.sourceMapBytes),
-        b.packages.slice(0, 3).map((p) => `${p.name} ${kb(p.bytes)}`).join(', '),
+        b.packages
+          .slice(0, 3)
+          .map((p) => `${p.name} ${kb(p.bytes)}`)
+          .join(', '),
         b.deadCode.length ? b.deadCode.join(', ') : 'none',
       ]),
     ]),
@@ -58,7 +68,14 @@ export function formatReport(report: Report): string {
     `Cold start (fresh node process, construct’s environment; median of ${report.coldStartRounds})`,
     table([
       ['process', 'start → handler ready', 'over bare node', 'CPU time', 'CPU over bare', 'first invocation'],
-      ...report.coldStart.map((c) => [c.name, ms(c.readyMs), ms(c.overBareMs), ms(c.readyCpuMs), ms(c.cpuOverBareMs), ms(c.firstCallMs)]),
+      ...report.coldStart.map((c) => [
+        c.name,
+        ms(c.readyMs),
+        ms(c.overBareMs),
+        ms(c.readyCpuMs),
+        ms(c.cpuOverBareMs),
+        ms(c.firstCallMs),
+      ]),
     ]),
     '',
     `Warm latency (${report.iterations} invocations each, loopback Mem0 routes + s3rver + dynalite)`,
@@ -79,9 +96,14 @@ export function formatReport(report: Report): string {
     ...Object.entries(FLOOR_OF).map(([service, floor]) => `  ${service}: ${floor}`),
     '',
     'Budgets',
-    table([['budget', 'actual', 'limit', ''], ...report.checks.map((c) => [c.budget, String(c.actual), String(c.limit), verdict(c.passed)])]),
+    table([
+      ['budget', 'actual', 'limit', ''],
+      ...report.checks.map((c) => [c.budget, String(c.actual), String(c.limit), verdict(c.passed)]),
+    ]),
     '',
-    report.checks.every((c) => c.passed) ? 'All budgets met.' : `${report.checks.filter((c) => !c.passed).length} budget(s) missed.`,
+    report.checks.every((c) => c.passed)
+      ? 'All budgets met.'
+      : `${report.checks.filter((c) => !c.passed).length} budget(s) missed.`,
   ];
   return sections.join('\n');
 }

@@ -43,7 +43,8 @@ const progress = (message: string) => process.stderr.write(`bench: ${message}\n`
 async function main(): Promise<number> {
   // The loopback peers' own SDK clients (this process) need not warn that Node 20 is old.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  if (!fixturesAvailable()) throw new Error(`the bench needs the recorded 35-minute call: ${path.join(FIXTURES_DIR, LONG_CALL)}`);
+  if (!fixturesAvailable())
+    throw new Error(`the bench needs the recorded 35-minute call: ${path.join(FIXTURES_DIR, LONG_CALL)}`);
   const started = new Date();
   const loadBefore = os.loadavg();
   const work = mkdtempSync(path.join(os.tmpdir(), 'agentic-memory-bench-'));
@@ -61,7 +62,9 @@ async function main(): Promise<number> {
 
     const longCallFile = path.join(FIXTURES_DIR, LONG_CALL);
     const longCall = readFileSync(longCallFile);
-    const longCallJson = JSON.parse(longCall.toString('utf8')) as { data: { conversation_id: string; metadata: { phone_call: { external_number: string } } } };
+    const longCallJson = JSON.parse(longCall.toString('utf8')) as {
+      data: { conversation_id: string; metadata: { phone_call: { external_number: string } } };
+    };
     const longCallId = longCallJson.data.conversation_id;
     const longCallCaller = longCallJson.data.metadata.phone_call.external_number;
 
@@ -69,7 +72,8 @@ async function main(): Promise<number> {
     const fileOf = (service: ServiceName) => bundles.find((b) => b.service === service)!.file;
     let coldIngests = 0;
     const httpOk = (response: unknown) => {
-      if ((response as { statusCode?: number }).statusCode !== 200) throw new Error(`first invocation answered ${JSON.stringify(response)}`);
+      if ((response as { statusCode?: number }).statusCode !== 200)
+        throw new Error(`first invocation answered ${JSON.stringify(response)}`);
     };
     const targets: ColdStartTarget[] = [
       { name: 'bare node', env: envOf('client-data') },
@@ -97,7 +101,10 @@ async function main(): Promise<number> {
         name: 'post-call',
         env: envOf('post-call'),
         bundle: fileOf('post-call'),
-        firstInvocation: async () => ({ event: postCallEvent(longCall, peers.secrets.hmacKey), context: { ...lambdaContext('post-call') } }),
+        firstInvocation: async () => ({
+          event: postCallEvent(longCall, peers.secrets.hmacKey),
+          context: { ...lambdaContext('post-call') },
+        }),
         checkResponse: httpOk,
       },
       {
@@ -108,10 +115,14 @@ async function main(): Promise<number> {
           const call = asConversation(longCall, longCallId, `cold${coldIngests++}`);
           const key = rawPostCallKey('post_call_transcription', call.conversationId, call.body, new Date());
           await peers.s3.archive.putJson(key, call.body);
-          return { event: ingestEvent(peers.s3.bucket, key, call.body.length), context: { ...lambdaContext('ingest', { timeoutMs: 60_000 }) } };
+          return {
+            event: ingestEvent(peers.s3.bucket, key, call.body.length),
+            context: { ...lambdaContext('ingest', { timeoutMs: 60_000 }) },
+          };
         },
         checkResponse: (response) => {
-          if ((response as { batchItemFailures: unknown[] }).batchItemFailures.length > 0) throw new Error('first ingest failed');
+          if ((response as { batchItemFailures: unknown[] }).batchItemFailures.length > 0)
+            throw new Error('first ingest failed');
         },
       },
     ];
@@ -141,9 +152,19 @@ async function main(): Promise<number> {
         callerId: callerWith(memories),
         memories,
       })),
-      retrieve: [{ kind: 'retrieve', name: 'retrieve (caller with 100 memories)', callerId: SEARCH_CALLER, query: SEARCH_QUERY }],
+      retrieve: [
+        { kind: 'retrieve', name: 'retrieve (caller with 100 memories)', callerId: SEARCH_CALLER, query: SEARCH_QUERY },
+      ],
       'post-call': [{ kind: 'post-call', name: 'post-call, 35-minute call (290 KB)', payloadFile: longCallFile }],
-      ingest: [{ kind: 'ingest', name: 'ingest, 35-minute call', payloadFile: longCallFile, conversationId: longCallId, callerId: longCallCaller }],
+      ingest: [
+        {
+          kind: 'ingest',
+          name: 'ingest, 35-minute call',
+          payloadFile: longCallFile,
+          conversationId: longCallId,
+          callerId: longCallCaller,
+        },
+      ],
     };
     for (const service of SERVICES) {
       progress(`warm ${service}: ${ITERATIONS} invocations per scenario (after ${WARMUP} warm-up)`);
@@ -155,12 +176,17 @@ async function main(): Promise<number> {
         iterations: ITERATIONS,
         scenarios: scenariosOf[service],
       });
-      for (const r of results) warm.push({ scenario: r.name, service, handler: distribution(r.handler), floor: distribution(r.floor) });
+      for (const r of results)
+        warm.push({ scenario: r.name, service, handler: distribution(r.handler), floor: distribution(r.floor) });
     }
 
     const checks = [
       ...bundleChecks(bundles),
-      ...coldStartChecks(coldStart.filter((c) => c.overBareMs !== undefined).map((c) => ({ service: c.name as ServiceName, overBareMs: c.overBareMs! }))),
+      ...coldStartChecks(
+        coldStart
+          .filter((c) => c.overBareMs !== undefined)
+          .map((c) => ({ service: c.name as ServiceName, overBareMs: c.overBareMs! })),
+      ),
       ...warmChecks(warm),
     ];
     const machine = {
@@ -187,8 +213,14 @@ async function main(): Promise<number> {
           settings: { iterations: ITERATIONS, warmup: WARMUP, coldStartRounds: ROUNDS, coldStartQuietWaitMs: waitedMs },
           bundles: bundles.map(({ file: _file, ...b }) => b),
           coldStart,
-          coldStartSamples: Object.fromEntries([...cold].map(([name, s]) => [name, { readyMs: s.ready.map(round), readyCpuMs: s.readyCpu.map(round) }])),
-          warm: warm.map((w) => ({ ...w, ratioP50: round(w.handler.p50 / w.floor.p50), ratioP99: round(w.handler.p99 / w.floor.p99) })),
+          coldStartSamples: Object.fromEntries(
+            [...cold].map(([name, s]) => [name, { readyMs: s.ready.map(round), readyCpuMs: s.readyCpu.map(round) }]),
+          ),
+          warm: warm.map((w) => ({
+            ...w,
+            ratioP50: round(w.handler.p50 / w.floor.p50),
+            ratioP99: round(w.handler.p99 / w.floor.p99),
+          })),
           budgets: checks,
           passed: checks.every((c) => c.passed),
         },

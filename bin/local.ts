@@ -18,7 +18,8 @@ async function main(): Promise<void> {
     stack = await startLocalStack({ port, host, home, env });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') fail(`port ${port} on ${host} is in use: stop what uses it, or set PORT (PORT=0 picks a free port)`);
+    if (code === 'EADDRINUSE')
+      fail(`port ${port} on ${host} is in use: stop what uses it, or set PORT (PORT=0 picks a free port)`);
     fail((error as Error).message);
   }
   process.stdout.write(`\n${await gettingStarted(stack, env)}\n\n`);
@@ -46,7 +47,8 @@ async function main(): Promise<void> {
 function portFrom(value: string | undefined): number {
   if (value === undefined || value.trim() === '') return DEFAULT_PORT;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`PORT must be a number from 0 to 65535, not "${value}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    fail(`PORT must be a number from 0 to 65535, not "${value}"`);
   return port;
 }
 

@@ -61,12 +61,37 @@ export class AgenticMemoryStack extends Stack {
       description: 'ElevenLabs post-call webhook URL (HMAC authentication)',
     });
 
-    this.secretOutputs('Mem0ApiKey', this.memory.mem0ApiKeySecret, 'set', 'Mem0 API key: set it to your key from app.mem0.ai');
-    this.secretOutputs('HmacKey', this.memory.hmacKeySecret, 'set', 'ElevenLabs post-call webhook secret: set it to the value ElevenLabs shows');
-    this.secretOutputs('WorkspaceKey', this.memory.workspaceKeySecret, 'read', 'Workspace key: store it as the ElevenLabs secret sent in X-Workspace-Key');
-    this.secretOutputs('RetrieveApiKey', this.memory.retrieveApiKeySecret, 'read', 'Retrieve key: store it as the ElevenLabs secret sent in X-Api-Key');
+    this.secretOutputs(
+      'Mem0ApiKey',
+      this.memory.mem0ApiKeySecret,
+      'set',
+      'Mem0 API key: set it to your key from app.mem0.ai',
+    );
+    this.secretOutputs(
+      'HmacKey',
+      this.memory.hmacKeySecret,
+      'set',
+      'ElevenLabs post-call webhook secret: set it to the value ElevenLabs shows',
+    );
+    this.secretOutputs(
+      'WorkspaceKey',
+      this.memory.workspaceKeySecret,
+      'read',
+      'Workspace key: store it as the ElevenLabs secret sent in X-Workspace-Key',
+    );
+    this.secretOutputs(
+      'RetrieveApiKey',
+      this.memory.retrieveApiKeySecret,
+      'read',
+      'Retrieve key: store it as the ElevenLabs secret sent in X-Api-Key',
+    );
     if (this.memory.elevenLabsApiKeySecret) {
-      this.secretOutputs('ElevenLabsApiKey', this.memory.elevenLabsApiKeySecret, 'set', 'ElevenLabs API key: set it to an API key of your ElevenLabs workspace (recording downloads)');
+      this.secretOutputs(
+        'ElevenLabsApiKey',
+        this.memory.elevenLabsApiKeySecret,
+        'set',
+        'ElevenLabs API key: set it to an API key of your ElevenLabs workspace (recording downloads)',
+      );
     }
 
     // What the admin CLI (`npx agentic-memory --stack NAME`) works on.
@@ -74,7 +99,10 @@ export class AgenticMemoryStack extends Stack {
       value: this.memory.archiveBucket.bucketName,
       description: 'S3 bucket archiving every payload, transcript and recording',
     });
-    new CfnOutput(this, 'IngestQueueUrl', { value: this.memory.ingestQueue.queueUrl, description: 'SQS queue of the ingest worker' });
+    new CfnOutput(this, 'IngestQueueUrl', {
+      value: this.memory.ingestQueue.queueUrl,
+      description: 'SQS queue of the ingest worker',
+    });
     new CfnOutput(this, 'IngestDeadLetterQueueUrl', {
       value: this.memory.ingestDeadLetterQueue.queueUrl,
       description: 'Payloads the ingest worker failed five times (redrive: npx agentic-memory replay --dead-letters)',
@@ -98,7 +126,12 @@ export class AgenticMemoryStack extends Stack {
   }
 
   /** `<Name>SecretName` and `<Name>SecretCommand`: the name, and the aws CLI command that sets or reads it. */
-  private secretOutputs(name: string, secret: secretsmanager.ISecret, action: 'set' | 'read', description: string): void {
+  private secretOutputs(
+    name: string,
+    secret: secretsmanager.ISecret,
+    action: 'set' | 'read',
+    description: string,
+  ): void {
     new CfnOutput(this, `${name}SecretName`, { value: secret.secretName, description });
     const command =
       action === 'set'
@@ -118,7 +151,8 @@ export class AgenticMemoryStack extends Stack {
           ]);
     new CfnOutput(this, `${name}SecretCommand`, {
       value: command,
-      description: action === 'set' ? `Sets the value (export VALUE first): ${description}` : `Prints the value: ${description}`,
+      description:
+        action === 'set' ? `Sets the value (export VALUE first): ${description}` : `Prints the value: ${description}`,
     });
   }
 }

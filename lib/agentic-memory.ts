@@ -411,7 +411,8 @@ const INGEST_MAX_RECEIVE_COUNT = 5;
 /** Memory and timeout sized for each function's job. */
 const FUNCTION_SIZING = {
   clientData: {
-    description: "AgenticMemory pre-call: answers the ElevenLabs conversation-initiation webhook with the caller's memory",
+    description:
+      "AgenticMemory pre-call: answers the ElevenLabs conversation-initiation webhook with the caller's memory",
     // 1 GB buys the CPU share that keeps cold starts and JSON work short on the caller's path.
     memorySize: 1024,
     timeout: Duration.seconds(10),
@@ -619,19 +620,31 @@ export class AgenticMemory extends Construct {
 
     // Secrets
     this.mem0ApiKeySecret =
-      props.existingMem0ApiKeySecret ?? this.createSecret('Mem0ApiKey', SECRET_DEFAULTS.mem0ApiKey, props.mem0ApiKeySecretProps, removalPolicy);
+      props.existingMem0ApiKeySecret ??
+      this.createSecret('Mem0ApiKey', SECRET_DEFAULTS.mem0ApiKey, props.mem0ApiKeySecretProps, removalPolicy);
     this.hmacKeySecret =
-      props.existingHmacKeySecret ?? this.createSecret('HmacKey', SECRET_DEFAULTS.hmacKey, props.hmacKeySecretProps, removalPolicy);
+      props.existingHmacKeySecret ??
+      this.createSecret('HmacKey', SECRET_DEFAULTS.hmacKey, props.hmacKeySecretProps, removalPolicy);
     this.workspaceKeySecret =
       props.existingWorkspaceKeySecret ??
       this.createSecret('WorkspaceKey', SECRET_DEFAULTS.workspaceKey, props.workspaceKeySecretProps, removalPolicy);
     this.retrieveApiKeySecret =
       props.existingRetrieveApiKeySecret ??
-      this.createSecret('RetrieveApiKey', SECRET_DEFAULTS.retrieveApiKey, props.retrieveApiKeySecretProps, removalPolicy);
+      this.createSecret(
+        'RetrieveApiKey',
+        SECRET_DEFAULTS.retrieveApiKey,
+        props.retrieveApiKeySecretProps,
+        removalPolicy,
+      );
     this.elevenLabsApiKeySecret =
       props.existingElevenLabsApiKeySecret ??
       (props.downloadRecordings
-        ? this.createSecret('ElevenLabsApiKey', SECRET_DEFAULTS.elevenLabsApiKey, props.elevenLabsApiKeySecretProps, removalPolicy)
+        ? this.createSecret(
+            'ElevenLabsApiKey',
+            SECRET_DEFAULTS.elevenLabsApiKey,
+            props.elevenLabsApiKeySecretProps,
+            removalPolicy,
+          )
         : undefined);
 
     // Idempotency records of the ingest worker: the Powertools defaults (key `id`, TTL `expiration`).
@@ -719,7 +732,9 @@ export class AgenticMemory extends Construct {
   }
 
   /** Each function's environment: only the variables its handler reads. */
-  private environments(props: AgenticMemoryProps): Required<PerFunction<Record<string, string>>> & { retention: Record<string, string> } {
+  private environments(
+    props: AgenticMemoryProps,
+  ): Required<PerFunction<Record<string, string>>> & { retention: Record<string, string> } {
     const secretsCache = {
       [ENV.secretsMaxAgeSeconds]: String(
         (props.secretsCacheTtl ?? Duration.seconds(HANDLER_DEFAULTS.secretsMaxAgeSeconds)).toSeconds(),
@@ -769,7 +784,9 @@ export class AgenticMemory extends Construct {
         [ENV.memoryWriteDeadlineMs]: String(
           props.memoryWriteDeadline?.toMilliseconds() ?? HANDLER_DEFAULTS.memoryWriteDeadlineMs,
         ),
-        ...(this.elevenLabsApiKeySecret ? { [ENV.elevenLabsApiKeySecretId]: this.elevenLabsApiKeySecret.secretArn } : {}),
+        ...(this.elevenLabsApiKeySecret
+          ? { [ENV.elevenLabsApiKeySecretId]: this.elevenLabsApiKeySecret.secretArn }
+          : {}),
         ...(this.elevenLabsApiKeySecret && props.elevenLabsApiHost !== undefined
           ? { [ENV.elevenLabsApiHost]: props.elevenLabsApiHost }
           : {}),
@@ -800,7 +817,8 @@ export class AgenticMemory extends Construct {
       logRemovalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       tracing: props.tracing,
       logLevel: props.logLevel,
-      reservedConcurrentExecutions: which === 'retention' ? undefined : props.reservedConcurrency?.[which as keyof PerFunction<number>],
+      reservedConcurrentExecutions:
+        which === 'retention' ? undefined : props.reservedConcurrency?.[which as keyof PerFunction<number>],
     });
     if ((props.tracing ?? lambda.Tracing.ACTIVE) !== lambda.Tracing.DISABLED) {
       acknowledge(
@@ -932,7 +950,8 @@ export class AgenticMemory extends Construct {
   /** A retention run that fails leaves memories past their age: someone must know. */
   private retentionFailedAlarm(fn: MemoryFunction<'retention'>, props: AgenticMemoryProps): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, 'RetentionErrorsAlarm', {
-      alarmDescription: 'The memory retention job failed: memories older than memoryMaxAge may remain. See its log group.',
+      alarmDescription:
+        'The memory retention job failed: memories older than memoryMaxAge may remain. See its log group.',
       metric: fn.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
       threshold: 1,
       evaluationPeriods: 1,
@@ -961,7 +980,11 @@ export class AgenticMemory extends Construct {
     return bucket;
   }
 
-  private createArchiveBucket(props: AgenticMemoryProps, removalPolicy: RemovalPolicy, accessLogs?: s3.IBucket): s3.Bucket {
+  private createArchiveBucket(
+    props: AgenticMemoryProps,
+    removalPolicy: RemovalPolicy,
+    accessLogs?: s3.IBucket,
+  ): s3.Bucket {
     const expiration = props.archiveExpiration;
     const bucket = new s3.Bucket(this, 'ArchiveBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -1053,7 +1076,9 @@ export class AgenticMemory extends Construct {
 function validateProps(props: AgenticMemoryProps): void {
   const badAddresses = (props.allowedSourceIps ?? []).filter((entry) => !isIpOrCidr(entry));
   if (badAddresses.length > 0) {
-    throw new Error(`AgenticMemory: allowedSourceIps must be IP addresses or CIDR ranges; got ${badAddresses.join(', ')}.`);
+    throw new Error(
+      `AgenticMemory: allowedSourceIps must be IP addresses or CIDR ranges; got ${badAddresses.join(', ')}.`,
+    );
   }
   const archiveOverrides = [
     'archiveBucketProps',
@@ -1096,7 +1121,9 @@ function validateProps(props: AgenticMemoryProps): void {
     throw new Error('AgenticMemory: elevenLabsApiKeySecretProps needs downloadRecordings: true.');
   }
   if (props.downloadRecordings === false && props.existingElevenLabsApiKeySecret) {
-    throw new Error('AgenticMemory: existingElevenLabsApiKeySecret turns recording downloads on; remove downloadRecordings: false.');
+    throw new Error(
+      'AgenticMemory: existingElevenLabsApiKeySecret turns recording downloads on; remove downloadRecordings: false.',
+    );
   }
   wholeDays('memoryMaxAge', props.memoryMaxAge, HANDLER_BOUNDS.memoryMaxAgeDays);
   for (const [kind, age] of Object.entries(props.archiveRetention ?? {})) {
@@ -1104,16 +1131,26 @@ function validateProps(props: AgenticMemoryProps): void {
   }
   integerInRange('searchLimit', props.searchLimit, HANDLER_BOUNDS.searchDefaultLimit);
   integerInRange('memoryDeadline (ms)', props.memoryDeadline?.toMilliseconds(), HANDLER_BOUNDS.memoryDeadlineMs);
-  integerInRange('memoryWriteDeadline (ms)', props.memoryWriteDeadline?.toMilliseconds(), HANDLER_BOUNDS.memoryWriteDeadlineMs);
+  integerInRange(
+    'memoryWriteDeadline (ms)',
+    props.memoryWriteDeadline?.toMilliseconds(),
+    HANDLER_BOUNDS.memoryWriteDeadlineMs,
+  );
   integerInRange('ingestMaxConcurrency', props.ingestMaxConcurrency, { min: 2, max: 1000 });
   integerInRange('degradedAnswersThreshold', props.degradedAnswersThreshold, { min: 1, max: Number.MAX_SAFE_INTEGER });
   integerInRange('throttling.rateLimit', props.throttling?.rateLimit, { min: 1, max: Number.MAX_SAFE_INTEGER });
   integerInRange('throttling.burstLimit', props.throttling?.burstLimit, { min: 1, max: Number.MAX_SAFE_INTEGER });
   for (const [name, value] of Object.entries(props.reservedConcurrency ?? {})) {
-    integerInRange(`reservedConcurrency.${name}`, value as number | undefined, { min: 0, max: Number.MAX_SAFE_INTEGER });
+    integerInRange(`reservedConcurrency.${name}`, value as number | undefined, {
+      min: 0,
+      max: Number.MAX_SAFE_INTEGER,
+    });
   }
   for (const [name, value] of Object.entries(props.provisionedConcurrency ?? {})) {
-    integerInRange(`provisionedConcurrency.${name}`, value as number | undefined, { min: 1, max: Number.MAX_SAFE_INTEGER });
+    integerInRange(`provisionedConcurrency.${name}`, value as number | undefined, {
+      min: 1,
+      max: Number.MAX_SAFE_INTEGER,
+    });
   }
   if (
     props.basePromptTemplate !== undefined &&
@@ -1127,7 +1164,9 @@ function validateProps(props: AgenticMemoryProps): void {
     !Token.isUnresolved(props.newCallerGreeting) &&
     props.newCallerGreeting.length > HANDLER_BOUNDS.newCallerGreetingMaxChars
   ) {
-    throw new Error(`AgenticMemory: newCallerGreeting is longer than ${HANDLER_BOUNDS.newCallerGreetingMaxChars} characters.`);
+    throw new Error(
+      `AgenticMemory: newCallerGreeting is longer than ${HANDLER_BOUNDS.newCallerGreetingMaxChars} characters.`,
+    );
   }
 }
 
@@ -1135,7 +1174,9 @@ function wholeDays(name: string, age: Duration | undefined, range: { min: number
   if (age === undefined || Token.isUnresolved(age.toMilliseconds({ integral: false }))) return;
   const days = age.toHours({ integral: false }) / 24;
   if (!Number.isInteger(days) || days < range.min || days > range.max) {
-    throw new Error(`AgenticMemory: ${name} must be whole days from ${range.min} to ${range.max}, got ${age.toHumanString()}.`);
+    throw new Error(
+      `AgenticMemory: ${name} must be whole days from ${range.min} to ${range.max}, got ${age.toHumanString()}.`,
+    );
   }
 }
 

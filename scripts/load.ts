@@ -42,7 +42,11 @@ const CONNECTIONS = positive(process.env.LOAD_CONNECTIONS, 100);
 /** Of the connections: pre-call and in-call share 80 %, post-call takes 20 %. */
 const MIX = { 'pre-call': 0.4, 'in-call': 0.4, 'post-call': 0.2 } as const;
 type Endpoint = keyof typeof MIX;
-const PATHS: Record<Endpoint, string> = { 'pre-call': '/client-data', 'in-call': '/retrieve', 'post-call': '/post-call' };
+const PATHS: Record<Endpoint, string> = {
+  'pre-call': '/client-data',
+  'in-call': '/retrieve',
+  'post-call': '/post-call',
+};
 /** Memory is measured from here on: code loaded, caches and pools at their working size. */
 const WARM_UP_S = Math.min(10, Math.floor(DURATION_S / 3));
 /**
@@ -69,7 +73,10 @@ const SAMPLE_MS = 500;
  * per request over the ~18,000 requests after warm-up. The report prints the headroom per request.
  */
 const MEMORY_SLACK_BYTES = 8 * 1024 * 1024;
-const CALLERS = Array.from({ length: 1000 }, (_, i) => `+1${201 + Math.floor(i / 100)}55501${String(i % 100).padStart(2, '0')}`);
+const CALLERS = Array.from(
+  { length: 1000 },
+  (_, i) => `+1${201 + Math.floor(i / 100)}55501${String(i % 100).padStart(2, '0')}`,
+);
 const QUERIES = ['peanut allergy', 'birthday cake', 'delivery address', 'text message', 'lemon sponge', 'neighbour'];
 const NAMES = ['Margaret Ellison', 'Daniel Okafor', 'Priya Raman', 'Tomás Herrera', 'Aisha Bello', 'Henrik Larsen'];
 
@@ -136,7 +143,10 @@ async function stackThread(home: string): Promise<void> {
     reply({ type: 'sample', rss: usage.rss, heapUsed: usage.heapUsed, queueDepth });
     void fetch(stack.urls.health)
       .then((response) => response.json() as Promise<{ ingestQueueDepth: number }>)
-      .then((health) => (queueDepth = health.ingestQueueDepth), () => undefined);
+      .then(
+        (health) => (queueDepth = health.ingestQueueDepth),
+        () => undefined,
+      );
   }, SAMPLE_MS);
 
   port.on('message', (command: Command) => {
@@ -145,7 +155,12 @@ async function stackThread(home: string): Promise<void> {
         gc();
         const usage = process.memoryUsage();
         const health = (await (await fetch(stack.urls.health)).json()) as { ingestQueueDepth: number };
-        const checkpoint = { heapUsed: usage.heapUsed, rss: usage.rss, storedBytes: await storedBytes(home), queueDepth: health.ingestQueueDepth };
+        const checkpoint = {
+          heapUsed: usage.heapUsed,
+          rss: usage.rss,
+          storedBytes: await storedBytes(home),
+          queueDepth: health.ingestQueueDepth,
+        };
         reply({ type: 'done', id: command.id, checkpoint });
       } else if (command.type === 'drain') {
         const startedAt = performance.now();
@@ -170,7 +185,11 @@ async function storedBytes(home: string): Promise<number> {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   let total = 0;
-  for (const file of files) total += await stat(file).then((s) => s.size, () => 0);
+  for (const file of files)
+    total += await stat(file).then(
+      (s) => s.size,
+      () => 0,
+    );
   return total;
 }
 
@@ -195,7 +214,13 @@ class StackThread {
     };
     this.worker.on('message', (reply: Reply) => {
       if (reply.type === 'ready') started({ url: reply.url, keys: reply.keys });
-      else if (reply.type === 'sample') this.samples.push({ at: (performance.now() - startedAt) / 1000, rss: reply.rss, heapUsed: reply.heapUsed, queueDepth: reply.queueDepth });
+      else if (reply.type === 'sample')
+        this.samples.push({
+          at: (performance.now() - startedAt) / 1000,
+          rss: reply.rss,
+          heapUsed: reply.heapUsed,
+          queueDepth: reply.queueDepth,
+        });
       else if (reply.type === 'failed') fail(reply.message);
       else this.pending.get(reply.id)?.(reply);
     });
@@ -226,8 +251,10 @@ class StackThread {
         lowest = depth;
         progressAt = performance.now();
       }
-      if (performance.now() - progressAt > DRAIN_STALL_MS) return `ingestion stalled: the queue stayed at ${lowest} for ${DRAIN_STALL_MS / 1000} s`;
-      if (performance.now() - startedAt > DRAIN_LIMIT_MS) return `ingestion did not finish within ${DRAIN_LIMIT_MS / 1000} s`;
+      if (performance.now() - progressAt > DRAIN_STALL_MS)
+        return `ingestion stalled: the queue stayed at ${lowest} for ${DRAIN_STALL_MS / 1000} s`;
+      if (performance.now() - startedAt > DRAIN_LIMIT_MS)
+        return `ingestion did not finish within ${DRAIN_LIMIT_MS / 1000} s`;
     }
   }
 
@@ -275,7 +302,10 @@ function loadOn(
       method: 'POST',
       path: PATHS['in-call'],
       headers: { ...json, 'x-api-key': keys.retrieveApiKey },
-      setupRequest: (request) => ({ ...request, body: JSON.stringify({ query: pick(QUERIES), user_id: pick(CALLERS), limit: 5 }) }),
+      setupRequest: (request) => ({
+        ...request,
+        body: JSON.stringify({ query: pick(QUERIES), user_id: pick(CALLERS), limit: 5 }),
+      }),
     },
     'post-call': {
       method: 'POST',
@@ -297,8 +327,15 @@ function loadOn(
     (endpoint) =>
       new Promise<EndpointResult>((resolve, reject) => {
         const instance = autocannon(
-          { url, connections: connections[endpoint], duration: DURATION_S, timeout: 10, requests: [requests[endpoint]] },
-          (error, result) => (error ? reject(error) : resolve({ endpoint, connections: connections[endpoint], result })),
+          {
+            url,
+            connections: connections[endpoint],
+            duration: DURATION_S,
+            timeout: 10,
+            requests: [requests[endpoint]],
+          },
+          (error, result) =>
+            error ? reject(error) : resolve({ endpoint, connections: connections[endpoint], result }),
         );
         instance.on('response', () => (responses.count += 1));
       }),
@@ -342,13 +379,17 @@ async function readIngested(home: string): Promise<IngestCheck> {
   for (const name of await readdir(memoryDir).catch(() => [] as string[])) {
     for (const line of (await readFile(path.join(memoryDir, name), 'utf8')).split('\n')) {
       if (line.trim() === '') continue;
-      const { metadata } = JSON.parse(line) as { metadata: { type: 'factual' | 'semantic' | 'profile'; conversation_id: string } };
+      const { metadata } = JSON.parse(line) as {
+        metadata: { type: 'factual' | 'semantic' | 'profile'; conversation_id: string };
+      };
       const counts = memories.get(metadata.conversation_id) ?? { factual: 0, semantic: 0, profile: 0 };
       counts[metadata.type] += 1;
       memories.set(metadata.conversation_id, counts);
     }
   }
-  const deadLetters = (await readdir(path.join(home, 'dead-letter')).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).length;
+  const deadLetters = (await readdir(path.join(home, 'dead-letter')).catch(() => [] as string[])).filter((n) =>
+    n.endsWith('.json'),
+  ).length;
   return { ledgerConversations, memories, deadLetters };
 }
 
@@ -389,7 +430,11 @@ async function main(): Promise<void> {
   try {
     const { url, keys } = await stackThread.ready;
     const connections = splitConnections();
-    say(`AgenticMemory load test: ${url}, ${CONNECTIONS} connections (${Object.entries(connections).map(([e, n]) => `${e} ${n}`).join(', ')}) for ${DURATION_S} s`);
+    say(
+      `AgenticMemory load test: ${url}, ${CONNECTIONS} connections (${Object.entries(connections)
+        .map(([e, n]) => `${e} ${n}`)
+        .join(', ')}) for ${DURATION_S} s`,
+    );
     say(`data directory ${home} (embedded memory store); memory measured after ${WARM_UP_S} s of warm-up`);
 
     const acknowledged = new Map<string, number>();
@@ -414,25 +459,61 @@ async function main(): Promise<void> {
 
     // -- answers
     say('');
-    say(table(
-      ['endpoint', 'conns', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'max ms', '2xx', 'non-2xx', 'errors', 'timeouts'],
-      results.map(({ endpoint, connections: n, result }) => [
-        endpoint, n, result.requests.total, round(result.requests.average), result.latency.p50, result.latency.p99, result.latency.max,
-        result['2xx'], result.non2xx, result.errors, result.timeouts,
-      ]),
-    ));
+    say(
+      table(
+        [
+          'endpoint',
+          'conns',
+          'requests',
+          'req/s',
+          'p50 ms',
+          'p99 ms',
+          'max ms',
+          '2xx',
+          'non-2xx',
+          'errors',
+          'timeouts',
+        ],
+        results.map(({ endpoint, connections: n, result }) => [
+          endpoint,
+          n,
+          result.requests.total,
+          round(result.requests.average),
+          result.latency.p50,
+          result.latency.p99,
+          result.latency.max,
+          result['2xx'],
+          result.non2xx,
+          result.errors,
+          result.timeouts,
+        ]),
+      ),
+    );
     const total = results.reduce((sum, { result }) => sum + result.requests.total, 0);
-    say(`all endpoints: ${total} requests, ${round(total / DURATION_S)} req/s; stack event-loop delay p99 ${round(stopped?.loopDelayP99Ms ?? NaN)} ms`);
+    say(
+      `all endpoints: ${total} requests, ${round(total / DURATION_S)} req/s; stack event-loop delay p99 ${round(stopped?.loopDelayP99Ms ?? NaN)} ms`,
+    );
     for (const { endpoint, result } of results) {
-      if (result.non2xx > 0) failures.push(`${endpoint}: ${result.non2xx} non-2xx answers (${JSON.stringify(result.statusCodeStats)})`);
-      if (result.errors > 0) failures.push(`${endpoint}: ${result.errors} connection errors (${result.timeouts} timeouts)`);
+      if (result.non2xx > 0)
+        failures.push(`${endpoint}: ${result.non2xx} non-2xx answers (${JSON.stringify(result.statusCodeStats)})`);
+      if (result.errors > 0)
+        failures.push(`${endpoint}: ${result.errors} connection errors (${result.timeouts} timeouts)`);
       if (result['2xx'] === 0) failures.push(`${endpoint}: no successful request`);
     }
-    say(`log lines: ${Object.entries(logs.byLevel).map(([level, n]) => `${n} ${level}`).join(', ')}`);
+    say(
+      `log lines: ${Object.entries(logs.byLevel)
+        .map(([level, n]) => `${n} ${level}`)
+        .join(', ')}`,
+    );
     if (logs.unarchivedPreCalls > 0) {
-      say(`  of which pre-calls answered but not archived (archive write over its 1 s deadline): ${logs.unarchivedPreCalls}`);
+      say(
+        `  of which pre-calls answered but not archived (archive write over its 1 s deadline): ${logs.unarchivedPreCalls}`,
+      );
     }
-    if (logs.problems > 0) failures.push(`the stack logged ${logs.problems} other warning(s) or error(s), e.g. ${logs.examples.join(' | ')}`);
+    if (logs.problems > 0)
+      failures.push(
+        `the stack logged ${logs.problems} other warning(s) or error(s), e.g. ${logs.examples.join(' | ')}`,
+      );
 
     // -- ingestion
     const check = await readIngested(home);
@@ -451,12 +532,17 @@ async function main(): Promise<void> {
     const acknowledgedTwice = [...acknowledged.values()].filter((n) => n > 1).length;
     say('');
     const drainMs = typeof drained === 'object' ? (drained.drainMs ?? NaN) : NaN;
-    say(`post-call: ${acknowledged.size} conversations acknowledged; ingestion finished ${round(drainMs / 1000, 1)} s after the traffic`);
-    say(`  ingested (ledger and memories): ${acknowledged.size - missing}; missing: ${missing}; not written exactly once: ${notOnce}; dead letters: ${check.deadLetters}`);
+    say(
+      `post-call: ${acknowledged.size} conversations acknowledged; ingestion finished ${round(drainMs / 1000, 1)} s after the traffic`,
+    );
+    say(
+      `  ingested (ledger and memories): ${acknowledged.size - missing}; missing: ${missing}; not written exactly once: ${notOnce}; dead letters: ${check.deadLetters}`,
+    );
     if (missing > 0) failures.push(`${missing} acknowledged post-call(s) not ingested`);
     if (notOnce > 0) failures.push(`${notOnce} conversation(s) not written exactly once`);
     if (check.deadLetters > 0) failures.push(`${check.deadLetters} dead letter(s)`);
-    if (acknowledgedTwice > 0) failures.push(`${acknowledgedTwice} conversation id(s) sent twice (the generator is broken)`);
+    if (acknowledgedTwice > 0)
+      failures.push(`${acknowledgedTwice} conversation id(s) sent twice (the generator is broken)`);
     if (acknowledged.size === 0) failures.push('no post-call was acknowledged');
 
     // -- memory
@@ -469,16 +555,31 @@ async function main(): Promise<void> {
     say('');
     say(`memory (live heap after a full GC; rss of the whole process, load generator included):`);
     say(`  after warm-up      heap ${mb(warm.heapUsed)}  rss ${mb(warm.rss)}  stored ${mb(warm.storedBytes)}`);
-    say(`  end of traffic     heap ${mb(endOfTraffic.heapUsed)}  rss ${mb(endOfTraffic.rss)}  stored ${mb(endOfTraffic.storedBytes)}  queued ${endOfTraffic.queueDepth}`);
-    say(`  after ingestion    heap ${mb(ingested.heapUsed)}  rss ${mb(ingested.rss)}  stored ${mb(ingested.storedBytes)}`);
-    say(`  holding the ${mb(storedGrowth)} stored since warm-up takes ${mb(dataSinceWarmUp)} of heap (a fresh store loaded with it, in this thread)`);
+    say(
+      `  end of traffic     heap ${mb(endOfTraffic.heapUsed)}  rss ${mb(endOfTraffic.rss)}  stored ${mb(endOfTraffic.storedBytes)}  queued ${endOfTraffic.queueDepth}`,
+    );
+    say(
+      `  after ingestion    heap ${mb(ingested.heapUsed)}  rss ${mb(ingested.rss)}  stored ${mb(ingested.storedBytes)}`,
+    );
+    say(
+      `  holding the ${mb(storedGrowth)} stored since warm-up takes ${mb(dataSinceWarmUp)} of heap (a fresh store loaded with it, in this thread)`,
+    );
     say(`  growth ${mb(growth)}; bound ${mb(bound)} = ${mb(MEMORY_SLACK_BYTES)} slack + ${mb(dataSinceWarmUp)} data`);
     if (growth <= bound) {
       const perRequest = Math.round((bound - growth) / Math.max(1, requestsSinceWarmUp));
-      say(`  headroom ${mb(bound - growth)}: a leak of ${perRequest} bytes per request over the ${requestsSinceWarmUp} requests since warm-up would break the bound`);
+      say(
+        `  headroom ${mb(bound - growth)}: a leak of ${perRequest} bytes per request over the ${requestsSinceWarmUp} requests since warm-up would break the bound`,
+      );
     }
-    say(`  sampled during traffic (no GC): heap ${mb(Math.min(...during.map((s) => s.heapUsed)))}–${mb(Math.max(...during.map((s) => s.heapUsed)))}, rss ${mb(Math.min(...during.map((s) => s.rss)))}–${mb(Math.max(...during.map((s) => s.rss)))}`);
-    say(`  ingest queue depth every 5 s: ${stackThread.samples.filter((_, i) => i % Math.round(5000 / SAMPLE_MS) === 0).map((s) => s.queueDepth).join(' ')}`);
+    say(
+      `  sampled during traffic (no GC): heap ${mb(Math.min(...during.map((s) => s.heapUsed)))}–${mb(Math.max(...during.map((s) => s.heapUsed)))}, rss ${mb(Math.min(...during.map((s) => s.rss)))}–${mb(Math.max(...during.map((s) => s.rss)))}`,
+    );
+    say(
+      `  ingest queue depth every 5 s: ${stackThread.samples
+        .filter((_, i) => i % Math.round(5000 / SAMPLE_MS) === 0)
+        .map((s) => s.queueDepth)
+        .join(' ')}`,
+    );
     if (growth > bound) failures.push(`the live heap grew ${mb(growth)}, more than the bound of ${mb(bound)}`);
 
     say('');
@@ -521,7 +622,13 @@ function say(line: string): void {
 function table(header: string[], rows: Array<Array<string | number>>): string {
   const cells = [header, ...rows.map((row) => row.map(String))];
   const widths = header.map((_, column) => Math.max(...cells.map((row) => row[column].length)));
-  return cells.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ')).join('\n');
+  return cells
+    .map((row) =>
+      row
+        .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
+        .join('  '),
+    )
+    .join('\n');
 }
 
 if (isMainThread) {

@@ -26,7 +26,10 @@ interface Answer {
 }
 
 async function main(): Promise<void> {
-  const base = (process.env.SIMULATE_URL?.trim() || `http://127.0.0.1:${process.env.PORT?.trim() || 3000}`).replace(/\/+$/, '');
+  const base = (process.env.SIMULATE_URL?.trim() || `http://127.0.0.1:${process.env.PORT?.trim() || 3000}`).replace(
+    /\/+$/,
+    '',
+  );
   const home = path.resolve(process.env.AGENTIC_MEMORY_HOME?.trim() || '.agentic-memory');
   const health = await call('GET', `${base}/health`).catch((error: Error) => {
     throw new SimulationFailed(`no local stack answers at ${base} (${error.message}). Start one with: npm start`);
@@ -68,26 +71,39 @@ async function main(): Promise<void> {
   const preCall = await call(
     'POST',
     `${base}/client-data`,
-    JSON.stringify({ caller_id: caller.callerId, agent_id: caller.agentId, called_number: caller.calledNumber, call_sid: 'CA_simulated_second_call' }),
+    JSON.stringify({
+      caller_id: caller.callerId,
+      agent_id: caller.agentId,
+      called_number: caller.calledNumber,
+      call_sid: 'CA_simulated_second_call',
+    }),
     { [WORKSPACE_KEY_HEADER]: keys.workspaceKey },
   );
   result('POST /client-data', preCall);
   expect(preCall.status === 200, refusal('the pre-call', preCall));
   const variables = (preCall.body.dynamic_variables ?? {}) as Record<string, string>;
-  const firstMessage = (preCall.body.conversation_config_override as { agent?: { first_message?: string } } | undefined)?.agent
-    ?.first_message;
-  say(`     returning caller: ${variables.returning_caller}   caller name: ${variables.caller_name || '(unknown)'}   memories: ${variables.memory_count}`);
-  say(`     first message:    ${firstMessage === undefined ? '(first-message override is off)' : JSON.stringify(firstMessage)}`);
+  const firstMessage = (preCall.body.conversation_config_override as { agent?: { first_message?: string } } | undefined)
+    ?.agent?.first_message;
+  say(
+    `     returning caller: ${variables.returning_caller}   caller name: ${variables.caller_name || '(unknown)'}   memories: ${variables.memory_count}`,
+  );
+  say(
+    `     first message:    ${firstMessage === undefined ? '(first-message override is off)' : JSON.stringify(firstMessage)}`,
+  );
   say(`     memory summary:   ${variables.memory_summary}`);
   expect(variables.returning_caller === 'yes', 'the caller was not recognised as returning');
   expect(variables.caller_name?.includes(firstName), `the caller's name is not ${firstName}`);
-  expect(firstMessage === undefined || firstMessage.includes(firstName), `the first message does not greet ${firstName}`);
+  expect(
+    firstMessage === undefined || firstMessage.includes(firstName),
+    `the first message does not greet ${firstName}`,
+  );
 
   step(4, `Mid-call, the agent's search_memory tool asks: "${caller.search.query}"`);
   const searched = await call('POST', `${base}/retrieve`, JSON.stringify(searchBody), retrieveHeaders);
   result('POST /retrieve', searched);
   expect(searched.status === 200, refusal('the search', searched));
-  for (const memory of memoriesOf(searched)) say(`     ${memory.score.toFixed(2)}  ${memory.memory.replace(/\s+/g, ' ')}`);
+  for (const memory of memoriesOf(searched))
+    say(`     ${memory.score.toFixed(2)}  ${memory.memory.replace(/\s+/g, ' ')}`);
   expect(
     memoriesOf(searched).some((memory) => memory.memory.toLowerCase().includes(caller.search.expectedWord)),
     `no memory mentions "${caller.search.expectedWord}"`,
@@ -100,7 +116,7 @@ async function main(): Promise<void> {
 function refusal(what: string, answer: Answer): string {
   const hint =
     answer.status === 401
-      ? ' (the keys differ from the running stack\'s: give the simulator the same AGENTIC_MEMORY_HOME and key variables as npm start)'
+      ? " (the keys differ from the running stack's: give the simulator the same AGENTIC_MEMORY_HOME and key variables as npm start)"
       : '';
   return `${what} was answered ${answer.status}: ${JSON.stringify(answer.body)}${hint}`;
 }
@@ -145,7 +161,8 @@ function expect(condition: boolean | undefined, problem: string): asserts condit
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof SimulationFailed ? error.message : `unexpected error: ${(error as Error).stack ?? String(error)}`;
+  const message =
+    error instanceof SimulationFailed ? error.message : `unexpected error: ${(error as Error).stack ?? String(error)}`;
   process.stderr.write(`\n✗ Simulation failed: ${message}\n`);
   process.exit(1);
 });

@@ -48,7 +48,14 @@ export class Floors {
    * in turn as the worker writes it: idempotency record taken (DynamoDB), memory added (Mem0),
    * idempotency record completed (DynamoDB).
    */
-  async ingest(job: { rawKey: string; copyKey: string; callerId: string; memories: PlannedMemory[]; table: string; keyPrefix: string }) {
+  async ingest(job: {
+    rawKey: string;
+    copyKey: string;
+    callerId: string;
+    memories: PlannedMemory[];
+    table: string;
+    keyPrefix: string;
+  }) {
     const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: job.rawKey }));
     const body = await object.Body!.transformToString('utf-8');
     await this.put(job.copyKey, body);
@@ -61,7 +68,9 @@ export class Floors {
   }
 
   private async put(key: string, body: string | Buffer): Promise<void> {
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' }));
+    await this.s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' }),
+    );
   }
 
   /** Powertools idempotency's conditional put of an in-progress record (DynamoDBPersistenceLayer). */
@@ -121,5 +130,8 @@ function mem0AddArguments(callerId: string, planned: PlannedMemory): Parameters<
     return [[{ role: 'user', content: memory.text }], { userId: callerId, metadata, infer: false, timestamp }];
   }
   const turns = memory.turns.filter((turn) => turn.content.trim() !== '');
-  return [turns.map((turn) => ({ role: turn.role, content: turn.content })), { userId: callerId, metadata, infer: true, timestamp }];
+  return [
+    turns.map((turn) => ({ role: turn.role, content: turn.content })),
+    { userId: callerId, metadata, infer: true, timestamp },
+  ];
 }

@@ -126,7 +126,11 @@ function clientDataRunner(scenario: Extract<WarmScenario, { kind: 'client-data' 
   let record = '';
   return {
     async setup(i) {
-      event = clientDataEvent(scenario.callerId, worker.plan.secrets.workspaceKey, `CAbench${String(i).padStart(6, '0')}`);
+      event = clientDataEvent(
+        scenario.callerId,
+        worker.plan.secrets.workspaceKey,
+        `CAbench${String(i).padStart(6, '0')}`,
+      );
       context = lambdaContext('client-data');
     },
     invoke: () => worker.handler(event, context),
@@ -134,11 +138,22 @@ function clientDataRunner(scenario: Extract<WarmScenario, { kind: 'client-data' 
       const answer = httpAnswer(response, scenario.name);
       const count = (answer.dynamic_variables as Record<string, string>).memory_count;
       // A degraded answer (memory unreachable) would be a new caller's: not what is measured.
-      if (count !== String(scenario.memories)) throw new Error(`${scenario.name}: memory_count ${count}, expected ${scenario.memories}`);
+      if (count !== String(scenario.memories))
+        throw new Error(`${scenario.name}: memory_count ${count}, expected ${scenario.memories}`);
       // The floor archives a record of the same size as the handler's: request and answer.
-      record = JSON.stringify({ received_at: new Date().toISOString(), request: JSON.parse(event.body!), response: answer });
+      record = JSON.stringify({
+        received_at: new Date().toISOString(),
+        request: JSON.parse(event.body!),
+        response: answer,
+      });
     },
-    floor: (i) => worker.floors.clientData(scenario.callerId, settings, record, `client-data/bench-floor/${scenario.callerId}/${i}.json`),
+    floor: (i) =>
+      worker.floors.clientData(
+        scenario.callerId,
+        settings,
+        record,
+        `client-data/bench-floor/${scenario.callerId}/${i}.json`,
+      ),
     teardown: async () => undefined,
   };
 }
@@ -222,7 +237,12 @@ function ingestRunner(scenario: Extract<WarmScenario, { kind: 'ingest' }>, worke
       const failures = (response as { batchItemFailures: unknown[] }).batchItemFailures;
       if (failures.length > 0) throw new Error(`${scenario.name}: the record failed`);
       // Written before the memories: its presence and no failure mean the memories were written too.
-      await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: callerTranscriptKey(scenario.callerId, handlerCall.conversationId) }));
+      await s3.send(
+        new HeadObjectCommand({
+          Bucket: bucket,
+          Key: callerTranscriptKey(scenario.callerId, handlerCall.conversationId),
+        }),
+      );
     },
     floor: () => worker.floors.ingest(floorCall),
     async teardown(i) {

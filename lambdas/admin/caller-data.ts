@@ -41,7 +41,10 @@ const TRANSCRIPT_SUFFIX = '/transcript.json';
  * copies the ingest worker writes; their raw webhooks are found by listing the whole inbox (keys
  * only), whose folders are dated by arrival, not by caller.
  */
-export async function findCallerData(deployment: { memory: MemoryStore; archive: ArchiveAdmin }, callerId: CallerId): Promise<CallerData> {
+export async function findCallerData(
+  deployment: { memory: MemoryStore; archive: ArchiveAdmin },
+  callerId: CallerId,
+): Promise<CallerData> {
   const { archive } = deployment;
   const memories = await deployment.memory.listAll(callerId);
   const preCallRecordKeys = await keysUnder(archive, callerClientDataPrefix(callerId));
@@ -55,7 +58,9 @@ export async function findCallerData(deployment: { memory: MemoryStore; archive:
   );
   const conversationIds = [
     ...new Set(
-      transcriptKeys.filter((key) => isTranscriptCopy(key.slice(prefix.length))).map((key) => key.slice(prefix.length).split('/')[0]),
+      transcriptKeys
+        .filter((key) => isTranscriptCopy(key.slice(prefix.length)))
+        .map((key) => key.slice(prefix.length).split('/')[0]),
     ),
   ];
 

@@ -46,7 +46,12 @@ export async function exportCaller(
   for (const key of data.transcriptKeys) {
     const conversationId = key.split('/').slice(-2)[0];
     const audioKey = data.audioKeys.find((audio) => audio.endsWith(`/${conversationId}.mp3`));
-    conversations.push({ conversationId, transcriptKey: key, transcript: await read(key), ...(audioKey ? { audioKey } : {}) });
+    conversations.push({
+      conversationId,
+      transcriptKey: key,
+      transcript: await read(key),
+      ...(audioKey ? { audioKey } : {}),
+    });
   }
   const preCallRecords: CallerExport['preCallRecords'] = [];
   for (const key of data.preCallRecordKeys) preCallRecords.push({ key, record: await read(key) });

@@ -13,7 +13,10 @@ export interface ErasureReport {
 }
 
 /** What `forget` would erase: everything held about the caller. */
-export function planErasure(deployment: { memory: MemoryStore; archive: ArchiveAdmin }, callerId: CallerId): Promise<ErasurePlan> {
+export function planErasure(
+  deployment: { memory: MemoryStore; archive: ArchiveAdmin },
+  callerId: CallerId,
+): Promise<ErasurePlan> {
   return findCallerData(deployment, callerId);
 }
 
@@ -23,7 +26,10 @@ export function planErasure(deployment: { memory: MemoryStore; archive: ArchiveA
  * goes first: should the memory store fail, running `forget` again finds what is left.
  * Afterwards the caller is looked up again, and what turned up is reported.
  */
-export async function eraseCaller(deployment: { memory: MemoryStore; archive: ArchiveAdmin }, plan: ErasurePlan): Promise<ErasureReport> {
+export async function eraseCaller(
+  deployment: { memory: MemoryStore; archive: ArchiveAdmin },
+  plan: ErasurePlan,
+): Promise<ErasureReport> {
   const keys = archiveKeys(plan);
   await deployment.archive.delete(keys);
   await deployment.memory.deleteCaller(plan.callerId);

@@ -62,7 +62,11 @@ export function replayDeadLetters(deployment: { queue: IngestQueueAdmin }, onPro
   return deployment.queue.redriveDeadLetters(onProgress);
 }
 
-async function enqueueInBatches(queue: IngestQueueAdmin, keys: readonly string[], onProgress?: Progress): Promise<void> {
+async function enqueueInBatches(
+  queue: IngestQueueAdmin,
+  keys: readonly string[],
+  onProgress?: Progress,
+): Promise<void> {
   onProgress?.(0, keys.length);
   for (let start = 0; start < keys.length; start += ENQUEUE_BATCH) {
     const batch = keys.slice(start, start + ENQUEUE_BATCH);
@@ -75,8 +79,15 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** The UTC dates from `from` to `to`, inclusive, as the inbox names its folders. */
 export function datesBetween(from: string, to: string): string[] {
-  for (const [name, value] of [['--from', from], ['--to', to]]) {
-    if (!DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
+  for (const [name, value] of [
+    ['--from', from],
+    ['--to', to],
+  ]) {
+    if (
+      !DATE.test(value) ||
+      Number.isNaN(Date.parse(`${value}T00:00:00Z`)) ||
+      new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value
+    ) {
       throw usageError(`${name} must be a date as YYYY-MM-DD, not "${value}"`);
     }
   }
@@ -84,6 +95,7 @@ export function datesBetween(from: string, to: string): string[] {
   const end = Date.parse(`${to}T00:00:00Z`);
   if (end < start) throw usageError(`--to (${to}) is before --from (${from})`);
   const days = Math.round((end - start) / 86_400_000) + 1;
-  if (days > MAX_RANGE_DAYS) throw usageError(`a replay covers at most ${MAX_RANGE_DAYS} days; ${from} to ${to} is ${days}`);
+  if (days > MAX_RANGE_DAYS)
+    throw usageError(`a replay covers at most ${MAX_RANGE_DAYS} days; ${from} to ${to} is ${days}`);
   return Array.from({ length: days }, (_, i) => new Date(start + i * 86_400_000).toISOString().slice(0, 10));
 }

@@ -28,7 +28,13 @@ export interface RetentionReport {
  */
 export async function expireMemories(store: MemoryStore, options: RetentionOptions): Promise<RetentionReport> {
   const cutoff = (options.now ?? new Date()).getTime() - options.maxAgeDays * DAY_MS;
-  const report: RetentionReport = { callers: 0, memoriesExamined: 0, memoriesErased: 0, callersFailed: 0, complete: true };
+  const report: RetentionReport = {
+    callers: 0,
+    memoriesExamined: 0,
+    memoriesErased: 0,
+    callersFailed: 0,
+    complete: true,
+  };
   for (const callerId of await store.callerIds()) {
     if (options.outOfTime?.()) {
       report.complete = false;

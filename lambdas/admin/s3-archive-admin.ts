@@ -63,7 +63,9 @@ export class S3ArchiveAdmin implements ArchiveAdmin {
       const failed = answer.Errors ?? [];
       if (failed.length > 0) {
         const first = failed[0];
-        throw new Error(`S3 refused to delete ${failed.length} object(s), e.g. ${first.Key}: ${first.Code} ${first.Message ?? ''}`.trim());
+        throw new Error(
+          `S3 refused to delete ${failed.length} object(s), e.g. ${first.Key}: ${first.Code} ${first.Message ?? ''}`.trim(),
+        );
       }
     }
   }
@@ -82,7 +84,12 @@ export class S3ArchiveAdmin implements ArchiveAdmin {
         let page;
         try {
           page = await this.s3.send(
-            new ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionMarker }),
+            new ListObjectVersionsCommand({
+              Bucket: this.bucket,
+              Prefix: key,
+              KeyMarker: keyMarker,
+              VersionIdMarker: versionMarker,
+            }),
           );
         } catch (error) {
           if (VERSIONS_UNSUPPORTED.has((error as { name?: string }).name ?? '')) return undefined;

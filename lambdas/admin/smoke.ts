@@ -67,11 +67,20 @@ export async function runSmoke(deployment: Deployment, options: SmokeOptions): P
   const { endpoints } = deployment;
   const rawBody = JSON.stringify(call.payload);
   const search = (retrieveKey: string) =>
-    request(endpoints.retrieve, { query: call.search.query, user_id: call.callerId, limit: 5 }, { [RETRIEVE_KEY_HEADER]: retrieveKey });
+    request(
+      endpoints.retrieve,
+      { query: call.search.query, user_id: call.callerId, limit: 5 },
+      { [RETRIEVE_KEY_HEADER]: retrieveKey },
+    );
   const preCall = (workspaceKey: string) =>
     request(
       endpoints.clientData,
-      { caller_id: call.callerId, agent_id: call.agentId, called_number: call.calledNumber, call_sid: 'CA_agentic_memory_smoke' },
+      {
+        caller_id: call.callerId,
+        agent_id: call.agentId,
+        called_number: call.calledNumber,
+        call_sid: 'CA_agentic_memory_smoke',
+      },
       { [WORKSPACE_KEY_HEADER]: workspaceKey },
     );
 
@@ -96,7 +105,9 @@ export async function runSmoke(deployment: Deployment, options: SmokeOptions): P
         expectStatus(answer, 200);
         if (mentions(answer, call.search.expectedWord)) break;
         if (performance.now() - startedAt > options.rememberTimeoutMs) {
-          throw new StepFailed(`nothing about "${call.search.query}" was remembered within ${options.rememberTimeoutMs / 1000} s`);
+          throw new StepFailed(
+            `nothing about "${call.search.query}" was remembered within ${options.rememberTimeoutMs / 1000} s`,
+          );
         }
         await sleep(POLL_INTERVAL_MS);
       }
@@ -107,7 +118,8 @@ export async function runSmoke(deployment: Deployment, options: SmokeOptions): P
       const answer = await preCall(keys.workspaceKey);
       expectStatus(answer, 200);
       const variables = (answer.body.dynamic_variables ?? {}) as Record<string, unknown>;
-      if (variables.returning_caller !== 'yes') throw new StepFailed(`returning_caller is "${String(variables.returning_caller)}"`);
+      if (variables.returning_caller !== 'yes')
+        throw new StepFailed(`returning_caller is "${String(variables.returning_caller)}"`);
       if (!String(variables.caller_name ?? '').includes('Smoke')) {
         throw new StepFailed(`caller_name is "${String(variables.caller_name)}", not the test caller's name`);
       }
@@ -117,7 +129,8 @@ export async function runSmoke(deployment: Deployment, options: SmokeOptions): P
     await step(`search: "${call.search.query}" finds the fact`, async () => {
       const answer = await search(keys.retrieveApiKey);
       expectStatus(answer, 200);
-      if (!mentions(answer, call.search.expectedWord)) throw new StepFailed(`no memory mentions "${call.search.expectedWord}"`);
+      if (!mentions(answer, call.search.expectedWord))
+        throw new StepFailed(`no memory mentions "${call.search.expectedWord}"`);
       return { ms: answer.ms, detail: `${memoriesOf(answer).length} memories` };
     });
 
@@ -148,8 +161,12 @@ export async function runSmoke(deployment: Deployment, options: SmokeOptions): P
         const answer = await preCall(keys.workspaceKey);
         expectStatus(answer, 200);
         const returning = (answer.body.dynamic_variables as Record<string, unknown> | undefined)?.returning_caller;
-        if (returning !== 'no') throw new StepFailed(`after erasure the pre-call still says returning_caller "${String(returning)}"`);
-        return { ms: Math.round(performance.now() - startedAt), detail: `${erased} memories and archived objects erased` };
+        if (returning !== 'no')
+          throw new StepFailed(`after erasure the pre-call still says returning_caller "${String(returning)}"`);
+        return {
+          ms: Math.round(performance.now() - startedAt),
+          detail: `${erased} memories and archived objects erased`,
+        };
       });
     }
   }
@@ -198,7 +215,8 @@ async function send(url: string, body: string, headers: Record<string, string>):
 }
 
 function expectStatus(answer: Answer, status: number): void {
-  if (answer.status !== status) throw new StepFailed(`expected ${status}, got ${answer.status}: ${JSON.stringify(answer.body).slice(0, 200)}`);
+  if (answer.status !== status)
+    throw new StepFailed(`expected ${status}, got ${answer.status}: ${JSON.stringify(answer.body).slice(0, 200)}`);
 }
 
 function memoriesOf(answer: Answer): Array<{ memory: string }> {

@@ -24,8 +24,7 @@ const MEMORY_WRITE_RETRIES: RetryPolicy = {
 };
 
 export type IngestOutcome =
-  | { outcome: 'ingested'; conversationId: string; memoriesWritten: number }
-  | { outcome: 'skipped'; reason: string };
+  { outcome: 'ingested'; conversationId: string; memoriesWritten: number } | { outcome: 'skipped'; reason: string };
 
 /** Writes one planned memory at most once (idempotency is the caller's: see handler.ts). */
 export type MemoryWriter = (job: MemoryWriteJob) => Promise<unknown>;
@@ -68,7 +67,12 @@ export function createPayloadIngester(deps: IngestDependencies) {
     }
     const startedAt = performance.now();
     await withRetries(
-      () => withDeadline(deps.memory.add(callerId, planned.memory), deps.memoryWriteDeadlineMs, `memory write (${planned.type})`),
+      () =>
+        withDeadline(
+          deps.memory.add(callerId, planned.memory),
+          deps.memoryWriteDeadlineMs,
+          `memory write (${planned.type})`,
+        ),
       MEMORY_WRITE_RETRIES,
     );
     tools.metrics.addMetric(METRIC.memoryStoreLatency, MetricUnit.Milliseconds, elapsedMs(startedAt));
@@ -122,7 +126,12 @@ export function createPayloadIngester(deps: IngestDependencies) {
 
     const planned = memoriesFromConversation(conversation);
     for (const memory of planned) {
-      await writeOnce({ idempotencyKey: memory.idempotencyKey, callerId, planned: memory, redelivered: delivery.redelivered });
+      await writeOnce({
+        idempotencyKey: memory.idempotencyKey,
+        callerId,
+        planned: memory,
+        redelivered: delivery.redelivered,
+      });
     }
     tools.metrics.addMetric(METRIC.memoriesWritten, MetricUnit.Count, planned.length);
     // After the memories: a large download must not hold up what the next pre-call needs. A

@@ -13,7 +13,10 @@ export function recordingsFromEnvironment(secrets: Secrets, env = process.env): 
   const host = env[ENV.elevenLabsApiHost]?.trim() || DEFAULT_ELEVENLABS_API_HOST;
   return createRecordingArchiver({
     source: new ElevenLabsRecordings(() => secrets.get('elevenLabsApiKey'), host),
-    archive: new S3RecordingArchive(createS3Client({ endpoint: env[ENV.archiveEndpoint] }), requiredEnv(ENV.archiveBucket, env)),
+    archive: new S3RecordingArchive(
+      createS3Client({ endpoint: env[ENV.archiveEndpoint] }),
+      requiredEnv(ENV.archiveBucket, env),
+    ),
     deadlineMs: ingestSettings(env).recordingDeadlineMs,
   });
 }

@@ -20,7 +20,10 @@ export class DeadLetterFolder {
 
   async put(letter: DeadLetter): Promise<string> {
     await mkdir(this.directory, { recursive: true, mode: 0o700 });
-    const file = path.join(this.directory, `${letter.deadLetteredAt.replace(/[:.]/g, '-')}-${letter.message.messageId}.json`);
+    const file = path.join(
+      this.directory,
+      `${letter.deadLetteredAt.replace(/[:.]/g, '-')}-${letter.message.messageId}.json`,
+    );
     const partial = `${file}.partial`;
     await writeFile(partial, `${JSON.stringify(letter, null, 2)}\n`, { mode: 0o600 });
     await rename(partial, file);

@@ -48,7 +48,11 @@ export function demoCall(options: { callerId: string; callerName: string; endedA
       16,
       'It is on Saturday. She loves lemon sponge with raspberry filling. It has to be completely nut-free, because she has a peanut allergy.',
     ],
-    ['agent', 27, 'A nut-free lemon sponge with raspberry filling, noted. Would you like to collect it or have it delivered?'],
+    [
+      'agent',
+      27,
+      'A nut-free lemon sponge with raspberry filling, noted. Would you like to collect it or have it delivered?',
+    ],
     [
       'user',
       33,
@@ -112,7 +116,8 @@ export function demoCall(options: { callerId: string; callerName: string; endedA
           order_taken: {
             criteria_id: 'order_taken',
             result: 'success',
-            rationale: 'The agent took a complete cake order with delivery details and confirmed the contact preference.',
+            rationale:
+              'The agent took a complete cake order with delivery details and confirmed the contact preference.',
           },
         },
         data_collection_results: {
@@ -125,7 +130,11 @@ export function demoCall(options: { callerId: string; callerName: string; endedA
           contact_preference: {
             data_collection_id: 'contact_preference',
             value: 'sms',
-            json_schema: { type: 'string', description: 'How the caller wants to be contacted', enum: ['sms', 'call', 'email'] },
+            json_schema: {
+              type: 'string',
+              description: 'How the caller wants to be contacted',
+              enum: ['sms', 'call', 'email'],
+            },
             rationale: 'The caller asked for a text message instead of a call.',
           },
         },
@@ -137,7 +146,10 @@ export function demoCall(options: { callerId: string; callerName: string; endedA
         call_summary_title: 'Birthday cake order for delivery',
       },
       conversation_initiation_client_data: {
-        conversation_config_override: { agent: { prompt: null, first_message: null, language: null }, tts: { voice_id: null } },
+        conversation_config_override: {
+          agent: { prompt: null, first_message: null, language: null },
+          tts: { voice_id: null },
+        },
         custom_llm_extra_body: {},
         user_id: null,
         dynamic_variables: {

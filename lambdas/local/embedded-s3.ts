@@ -97,7 +97,10 @@ async function listObjects(s3: S3Client, bucket: string, prefix: string): Promis
  * The notification S3 would have sent when `key` was written: for an object that was written
  * while nothing was listening.
  */
-export function objectCreatedNotification(bucket: string, object: { key: string; size?: number; eTag?: string }): S3Event {
+export function objectCreatedNotification(
+  bucket: string,
+  object: { key: string; size?: number; eTag?: string },
+): S3Event {
   const now = new Date();
   return {
     Records: [

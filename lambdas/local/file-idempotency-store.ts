@@ -57,7 +57,10 @@ export class FileIdempotencyStore extends BasePersistenceLayer {
     this.inProgressLeaseMs = options.inProgressLeaseMs;
   }
 
-  override async saveInProgress(data: Parameters<BasePersistenceLayer['saveInProgress']>[0], remainingTimeInMillis?: number) {
+  override async saveInProgress(
+    data: Parameters<BasePersistenceLayer['saveInProgress']>[0],
+    remainingTimeInMillis?: number,
+  ) {
     return super.saveInProgress(data, remainingTimeInMillis ?? this.inProgressLeaseMs);
   }
 

@@ -23,7 +23,12 @@ export async function gettingStarted(stack: LocalStack, env: Record<string, stri
   await writeFile(bodyFile, body, { mode: 0o600 });
   const signature = signElevenLabsPayload(body, stack.keys.hmacKey, Date.now() / 1000);
 
-  const preCall = { caller_id: call.callerId, agent_id: call.agentId, called_number: call.calledNumber, call_sid: 'CA_try_it' };
+  const preCall = {
+    caller_id: call.callerId,
+    agent_id: call.agentId,
+    called_number: call.calledNumber,
+    call_sid: 'CA_try_it',
+  };
   const search = { query: call.search.query, user_id: call.callerId };
   const keyWidth = Math.max(...Object.values(KEY_ENV).map((name) => name.length));
   const keyLine = (name: KeyName) =>
@@ -67,7 +72,7 @@ export async function gettingStarted(stack: LocalStack, env: Record<string, stri
     `  1. Give this port a public HTTPS URL:  cloudflared tunnel --url ${stack.url}   (or: ngrok http ${portOf})`,
     '  2. In ElevenLabs, with <public-url> the URL the tunnel prints:',
     `     pre-call   conversation-initiation webhook <public-url>/client-data, request header ${WORKSPACE_KEY_HEADER}`,
-    '                = a workspace secret holding ELEVENLABS_WORKSPACE_KEY; in the agent\'s Security tab, allow',
+    "                = a workspace secret holding ELEVENLABS_WORKSPACE_KEY; in the agent's Security tab, allow",
     '                fetching initiation data and the system-prompt and first-message overrides.',
     `     in-call    a webhook tool "search_memory": POST <public-url>/retrieve, header ${RETRIEVE_KEY_HEADER} = a secret`,
     '                holding RETRIEVE_API_KEY; body: query (from the LLM), user_id (dynamic variable system__caller_id).',

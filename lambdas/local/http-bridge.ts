@@ -93,19 +93,30 @@ export class HttpBridge {
       request.resume();
       const allowed = [...this.routes.values()].filter((r) => r.path === url.pathname).map((r) => r.method);
       if (allowed.length > 0) {
-        return send(response, { statusCode: 405, headers: { allow: allowed.join(', ') }, body: '{"message":"Method Not Allowed"}' });
+        return send(response, {
+          statusCode: 405,
+          headers: { allow: allowed.join(', ') },
+          body: '{"message":"Method Not Allowed"}',
+        });
       }
       return send(response, { statusCode: 404, body: '{"message":"Not Found"}' });
     }
 
     const body = await readBody(request, MAX_REQUEST_BYTES);
     if (body === 'too large') {
-      return send(response, { statusCode: 413, headers: { connection: 'close' }, body: '{"message":"Request Entity Too Large"}' });
+      return send(response, {
+        statusCode: 413,
+        headers: { connection: 'close' },
+        body: '{"message":"Request Entity Too Large"}',
+      });
     }
     const event = apiGatewayEvent(request, url, route, body);
     let result: APIGatewayProxyResultV2;
     try {
-      result = await route.handler(event, localLambdaContext(route.functionName, route.timeoutMs ?? DEFAULT_TIMEOUT_MS));
+      result = await route.handler(
+        event,
+        localLambdaContext(route.functionName, route.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+      );
     } catch (error) {
       // On AWS an invocation error is a bare 500 from API Gateway; the function's own log has the cause.
       this.logger.error(`${route.functionName} failed`, error as Error);
@@ -130,11 +141,19 @@ async function readBody(request: IncomingMessage, maxBytes: number): Promise<Buf
 }
 
 /** The HTTP API (payload format 2.0) event for one request, as API Gateway builds it. */
-export function apiGatewayEvent(request: IncomingMessage, url: URL, route: Route, body: Buffer): APIGatewayProxyEventV2 {
+export function apiGatewayEvent(
+  request: IncomingMessage,
+  url: URL,
+  route: Route,
+  body: Buffer,
+): APIGatewayProxyEventV2 {
   const headerValues = new Map<string, string>();
   const raw = request.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) joinRepeated(headerValues, raw[i].toLowerCase(), raw[i + 1]);
-  const cookies = headerValues.get('cookie')?.split(/;\s*/).filter((c) => c !== '');
+  const cookies = headerValues
+    .get('cookie')
+    ?.split(/;\s*/)
+    .filter((c) => c !== '');
   headerValues.delete('cookie');
   const headers: Record<string, string> = Object.fromEntries(headerValues);
 
@@ -187,7 +206,10 @@ export function apiGatewayEvent(request: IncomingMessage, url: URL, route: Route
 export function clientAddress(peer: string | undefined, forwardedFor: string | undefined): string {
   const address = (peer ?? '127.0.0.1').replace(/^::ffff:/, '');
   if (!forwardedFor || !isLoopback(address)) return address;
-  const forwarded = forwardedFor.split(',').map((entry) => entry.trim()).filter((entry) => isIP(entry) !== 0);
+  const forwarded = forwardedFor
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => isIP(entry) !== 0);
   return forwarded.at(-1) ?? address;
 }
 
@@ -209,7 +231,11 @@ function utf8OrUndefined(bytes: Buffer): string | undefined {
   }
 }
 
-function send(response: ServerResponse, result: APIGatewayProxyStructuredResultV2, event?: APIGatewayProxyEventV2): void {
+function send(
+  response: ServerResponse,
+  result: APIGatewayProxyStructuredResultV2,
+  event?: APIGatewayProxyEventV2,
+): void {
   const headers: Record<string, string | string[]> = { 'content-type': 'application/json' };
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
   if (result.cookies && result.cookies.length > 0) headers['set-cookie'] = result.cookies;

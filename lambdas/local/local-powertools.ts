@@ -60,7 +60,8 @@ class LocalLogger extends Logger {
 
 /** The Powertools pair a locally hosted function gets: the same Metrics, our Logger output. */
 export function createLocalPowertools(serviceName: string, options: LocalLogOptions): Powertools {
-  const pretty = options.format === 'pretty' ? new PrettyLogFormatter({ colours: options.colours ?? false }) : undefined;
+  const pretty =
+    options.format === 'pretty' ? new PrettyLogFormatter({ colours: options.colours ?? false }) : undefined;
   const logger = new LocalLogger(
     {
       serviceName,

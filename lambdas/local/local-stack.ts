@@ -91,7 +91,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const log = logOptions(options.log, env);
   const ingest = { ...DEFAULT_INGEST, ...options.ingest };
   // Configuration errors surface before anything starts.
-  const settings = { clientData: clientDataSettings(env), retrieve: retrieveSettings(env), ingest: ingestSettings(env) };
+  const settings = {
+    clientData: clientDataSettings(env),
+    retrieve: retrieveSettings(env),
+    ingest: ingestSettings(env),
+  };
   const allowList = SourceAllowList.fromEnvironment(env[ENV.allowedSourceIps]);
   applyProcessDefaults(env);
 
@@ -149,10 +153,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
       onDeadLetter: async (message, reason) => {
         const file = await deadLetters.put(deadLetterOf(message, reason));
-        stackLogger.error('ingest gave up: payload dead-lettered (it stays archived; delete the file and restart to retry)', {
-          deliveries: message.receiveCount,
-          file,
-        });
+        stackLogger.error(
+          'ingest gave up: payload dead-lettered (it stays archived; delete the file and restart to retry)',
+          {
+            deliveries: message.receiveCount,
+            file,
+          },
+        );
       },
     });
     cleanups.push(() => queue.stop());

@@ -48,7 +48,9 @@ export class PrettyLogFormatter extends LogFormatter {
       this.paint('cyan', String(service).padEnd(SERVICE_WIDTH)),
       String(message),
     ].join(' ');
-    const pairs = Object.entries(extra).map(([key, value]) => `${this.paint('dim', `${key}=`)}${this.value(value, replacer)}`);
+    const pairs = Object.entries(extra).map(
+      ([key, value]) => `${this.paint('dim', `${key}=`)}${this.value(value, replacer)}`,
+    );
     return pairs.length > 0 ? `${head}  ${pairs.join(' ')}` : head;
   }
 

@@ -35,7 +35,8 @@ export async function removeStackDescriptor(home: string): Promise<void> {
 export async function readStackDescriptor(home: string): Promise<LocalStackDescriptor | undefined> {
   try {
     const parsed = JSON.parse(await readFile(descriptorFile(home), 'utf8')) as Partial<LocalStackDescriptor>;
-    if (typeof parsed.pid !== 'number' || typeof parsed.url !== 'string' || typeof parsed.archiveEndpoint !== 'string') return undefined;
+    if (typeof parsed.pid !== 'number' || typeof parsed.url !== 'string' || typeof parsed.archiveEndpoint !== 'string')
+      return undefined;
     return parsed as LocalStackDescriptor;
   } catch {
     return undefined;

@@ -29,11 +29,15 @@ export function createRetentionHandler(deps: RetentionDependencies) {
         now: deps.now?.(),
         outOfTime: () => context.getRemainingTimeInMillis() < STOP_BEFORE_TIMEOUT_MS,
         onCallerFailed: (callerId, error) =>
-          tools.logger.error('retention failed for a caller', { caller: redactCallerId(callerId), error: (error as Error).message }),
+          tools.logger.error('retention failed for a caller', {
+            caller: redactCallerId(callerId),
+            error: (error as Error).message,
+          }),
       });
       tools.metrics.addMetric(METRIC.memoriesExpired, MetricUnit.Count, report.memoriesErased);
       tools.logger.info('retention run finished', { ...report, maxAgeDays: deps.settings.memoryMaxAgeDays });
-      if (report.callersFailed > 0) throw new Error(`retention failed for ${report.callersFailed} caller(s); see the log`);
+      if (report.callersFailed > 0)
+        throw new Error(`retention failed for ${report.callersFailed} caller(s); see the log`);
       return report;
     } finally {
       tools.metrics.publishStoredMetrics();

@@ -6,7 +6,11 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { buildFunctionBundles, bundle } from '../../bench/bundles';
 import { constructEnvironments, loopbackEnvironment } from '../../bench/construct-environment';
 import { postCallEvent, retrieveEvent } from '../../bench/events';
-import { EventStreamSerde, eventStreamSerdeProvider, resolveEventStreamSerdeConfig } from '../../lambdas/shared/aws/no-event-streams';
+import {
+  EventStreamSerde,
+  eventStreamSerdeProvider,
+  resolveEventStreamSerdeConfig,
+} from '../../lambdas/shared/aws/no-event-streams';
 import axiosShim from '../../lambdas/shared/memory/mem0-axios-shim';
 import { MemoryFunction, handlerEntry } from '../../lib/memory-function';
 import { lambdaContext } from '../support/http-event';
@@ -89,7 +93,10 @@ describe('the bundled retrieve function against the Mem0 routes', () => {
       secretIds: { MEM0_API_KEY_SECRET_ID: 'am/mem0', RETRIEVE_API_KEY_SECRET_ID: 'am/retrieve' },
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
-    const invocation = { event: retrieveEvent(caller, 'where did she grow up', retrieveKey), context: { ...lambdaContext('retrieve') } };
+    const invocation = {
+      event: retrieveEvent(caller, 'where did she grow up', retrieveKey),
+      context: { ...lambdaContext('retrieve') },
+    };
     // Asynchronous: the loopback servers answer from this process while the function runs.
     const response = await runInNode(file, env, invocation);
     expect(response.statusCode).toBe(200);
@@ -117,18 +124,29 @@ test('the bundled post-call function signs its S3 write with the credentials in 
       // s3rver refuses any request not signed with its own key.
       credentials: S3RVER_CREDENTIALS,
     });
-    const payload = Buffer.from(JSON.stringify({ type: 'post_call_transcription', data: { conversation_id: 'conv_bundle' } }));
-    const invocation = { event: postCallEvent(payload, 'wsec_bundle_test'), context: { ...lambdaContext('post-call') } };
+    const payload = Buffer.from(
+      JSON.stringify({ type: 'post_call_transcription', data: { conversation_id: 'conv_bundle' } }),
+    );
+    const invocation = {
+      event: postCallEvent(payload, 'wsec_bundle_test'),
+      context: { ...lambdaContext('post-call') },
+    };
     const response = await runInNode(file, env, invocation);
     expect(response.statusCode).toBe(200);
-    expect(await s3.listKeys('post-call/raw/')).toEqual([expect.stringContaining('/conv_bundle/post_call_transcription-')]);
+    expect(await s3.listKeys('post-call/raw/')).toEqual([
+      expect.stringContaining('/conv_bundle/post_call_transcription-'),
+    ]);
   } finally {
     await Promise.all([s3.close(), secretsManager.close()]);
   }
 });
 
 /** Loads a bundle in a fresh Node process with `env` and invokes its handler once. */
-function runInNode(file: string, env: Record<string, string>, invocation: unknown): Promise<{ statusCode: number; body: string }> {
+function runInNode(
+  file: string,
+  env: Record<string, string>,
+  invocation: unknown,
+): Promise<{ statusCode: number; body: string }> {
   const script = `
     const fs = require('fs');
     const { event, context } = JSON.parse(fs.readFileSync(0, 'utf8'));
@@ -143,6 +161,8 @@ function runInNode(file: string, env: Record<string, string>, invocation: unknow
   child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
   child.stdin!.end(JSON.stringify(invocation));
   return new Promise((resolve, reject) =>
-    child.on('close', (code) => (code === 0 && out ? resolve(JSON.parse(out)) : reject(new Error(`exit ${code}: ${err}`)))),
+    child.on('close', (code) =>
+      code === 0 && out ? resolve(JSON.parse(out)) : reject(new Error(`exit ${code}: ${err}`)),
+    ),
   );
 }

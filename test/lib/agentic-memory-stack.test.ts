@@ -69,7 +69,10 @@ describe('outputs', () => {
         'IngestQueueUrl',
         'IngestDeadLetterQueueUrl',
         'Mem0Host',
-        ...['Mem0ApiKey', 'HmacKey', 'WorkspaceKey', 'RetrieveApiKey'].flatMap((n) => [`${n}SecretName`, `${n}SecretCommand`]),
+        ...['Mem0ApiKey', 'HmacKey', 'WorkspaceKey', 'RetrieveApiKey'].flatMap((n) => [
+          `${n}SecretName`,
+          `${n}SecretCommand`,
+        ]),
       ].sort(),
     );
   });
@@ -86,7 +89,9 @@ describe('outputs', () => {
     const outputs = Template.fromStack(withRecordings).toJSON().Outputs;
     const secretName = flatten(withRecordings.resolve(withRecordings.memory.elevenLabsApiKeySecret!.secretName));
     expect(flatten(outputs.ElevenLabsApiKeySecretName.Value)).toBe(secretName);
-    expect(flatten(outputs.ElevenLabsApiKeySecretCommand.Value)).toContain(`put-secret-value --region <AWS::Region> --secret-id ${secretName}`);
+    expect(flatten(outputs.ElevenLabsApiKeySecretCommand.Value)).toContain(
+      `put-secret-value --region <AWS::Region> --secret-id ${secretName}`,
+    );
   });
 
   test('an alarm email creates a TLS-only topic that every alarm notifies', () => {
@@ -125,20 +130,34 @@ describe('bundles', () => {
 
   test('each bundle loads in plain Node with the environment the construct gives it and exports handler', () => {
     for (const fn of functions()) {
-      const variables = template.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables as Record<string, unknown>;
+      const variables = template.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables as Record<
+        string,
+        unknown
+      >;
       const environment = Object.fromEntries(
-        Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : `resolved-${name.toLowerCase()}`]),
+        Object.entries(variables).map(([name, value]) => [
+          name,
+          typeof value === 'string' ? value : `resolved-${name.toLowerCase()}`,
+        ]),
       );
       const loaded = spawnSync(
         process.execPath,
-        ['-e', `const m = require(${JSON.stringify(path.join(bundleOf(fn), 'index.js'))}); process.stdout.write(typeof m.handler);`],
+        [
+          '-e',
+          `const m = require(${JSON.stringify(path.join(bundleOf(fn), 'index.js'))}); process.stdout.write(typeof m.handler);`,
+        ],
         {
           env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', POWERTOOLS_METRICS_DISABLED: 'true', ...environment },
           encoding: 'utf8',
           timeout: 20_000,
         },
       );
-      expect({ service: fn.serviceName, stdout: loaded.stdout, status: loaded.status, stderr: loaded.status ? loaded.stderr : '' }).toEqual({
+      expect({
+        service: fn.serviceName,
+        stdout: loaded.stdout,
+        status: loaded.status,
+        stderr: loaded.status ? loaded.stderr : '',
+      }).toEqual({
         service: fn.serviceName,
         stdout: 'function',
         status: 0,
@@ -215,7 +234,11 @@ describe('cdk-nag AwsSolutions', () => {
         memory: {
           downloadRecordings: true,
           memoryMaxAge: Duration.days(365),
-          archiveRetention: { rawPayloads: Duration.days(30), audio: Duration.days(90), preCallRecords: Duration.days(7) },
+          archiveRetention: {
+            rawPayloads: Duration.days(30),
+            audio: Duration.days(90),
+            preCallRecords: Duration.days(7),
+          },
         },
       }),
     ];

@@ -21,7 +21,10 @@ beforeAll(() => {
 });
 
 /** A variant of the construct, without bundling (fast). */
-function variant(props: AgenticMemoryProps, setup?: (stack: Stack) => void): { memory: AgenticMemory; template: Template } {
+function variant(
+  props: AgenticMemoryProps,
+  setup?: (stack: Stack) => void,
+): { memory: AgenticMemory; template: Template } {
   const variantStack = bareStack();
   setup?.(variantStack);
   const variantMemory = new AgenticMemory(variantStack, 'Memory', props);
@@ -238,7 +241,9 @@ describe('archive bucket', () => {
           IgnorePublicAcls: true,
           RestrictPublicBuckets: true,
         },
-        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
         VersioningConfiguration: { Status: 'Enabled' },
         OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
       },
@@ -283,14 +288,20 @@ describe('archive bucket', () => {
     });
     expect(template.toJSON().Resources[logicalId(logBucket)].Properties).toMatchObject({
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, RestrictPublicBuckets: true },
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: logicalId(logBucket) },
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject' }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'logging.s3.amazonaws.com' },
+            Action: 's3:PutObject',
+          }),
         ]),
       },
     });
@@ -403,16 +414,36 @@ describe('ingest pipeline', () => {
 
 describe('HTTP APIs', () => {
   const endpoints = () => [
-    { key: 'clientData' as const, api: memory.clientDataApi, fn: memory.clientDataFunction, route: 'POST /client-data', url: memory.clientDataUrl },
-    { key: 'retrieve' as const, api: memory.retrieveApi, fn: memory.retrieveFunction, route: 'POST /retrieve', url: memory.retrieveUrl },
-    { key: 'postCall' as const, api: memory.postCallApi, fn: memory.postCallFunction, route: 'POST /post-call', url: memory.postCallUrl },
+    {
+      key: 'clientData' as const,
+      api: memory.clientDataApi,
+      fn: memory.clientDataFunction,
+      route: 'POST /client-data',
+      url: memory.clientDataUrl,
+    },
+    {
+      key: 'retrieve' as const,
+      api: memory.retrieveApi,
+      fn: memory.retrieveFunction,
+      route: 'POST /retrieve',
+      url: memory.retrieveUrl,
+    },
+    {
+      key: 'postCall' as const,
+      api: memory.postCallApi,
+      fn: memory.postCallFunction,
+      route: 'POST /post-call',
+      url: memory.postCallUrl,
+    },
   ];
 
   test('three HTTP APIs, each with one POST route to its own function', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 3);
     template.resourceCountIs('AWS::ApiGatewayV2::Route', 3);
     for (const { api, fn, route } of endpoints()) {
-      const routes = template.findResources('AWS::ApiGatewayV2::Route', { Properties: { ApiId: { Ref: logicalId(api) } } });
+      const routes = template.findResources('AWS::ApiGatewayV2::Route', {
+        Properties: { ApiId: { Ref: logicalId(api) } },
+      });
       expect(Object.values(routes).map((r) => r.Properties.RouteKey)).toEqual([route]);
       template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
         ApiId: { Ref: logicalId(api) },
@@ -446,7 +477,11 @@ describe('HTTP APIs', () => {
       });
       const logGroupId = (stage.AccessLogSettings.DestinationArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
       expect(logGroupId).toBe(logicalId(memory.apiAccessLogGroups[key]));
-      expect(logicalId(memory.apiStages[key])).toBe(Object.keys(template.findResources('AWS::ApiGatewayV2::Stage', { Properties: { ApiId: { Ref: logicalId(api) } } }))[0]);
+      expect(logicalId(memory.apiStages[key])).toBe(
+        Object.keys(
+          template.findResources('AWS::ApiGatewayV2::Stage', { Properties: { ApiId: { Ref: logicalId(api) } } }),
+        )[0],
+      );
       expect(template.toJSON().Resources[logGroupId]).toMatchObject({
         Type: 'AWS::Logs::LogGroup',
         Properties: { RetentionInDays: 7 },
@@ -514,7 +549,11 @@ describe('props', () => {
     const stack = new Stack();
     const secret = secretsmanager.Secret.fromSecretNameV2(stack, 'Own', 'own');
     expect(
-      () => new AgenticMemory(stack, 'Memory', { [existing]: secret, [overrides]: { description: 'x' } } as AgenticMemoryProps),
+      () =>
+        new AgenticMemory(stack, 'Memory', {
+          [existing]: secret,
+          [overrides]: { description: 'x' },
+        } as AgenticMemoryProps),
     ).toThrow(`AgenticMemory: pass either ${existing} or ${overrides}, not both.`);
   });
 
@@ -549,13 +588,33 @@ describe('props', () => {
     ['searchLimit 0', { searchLimit: 0 }, /searchLimit must be an integer from 1 to 50, got 0/],
     ['searchLimit 51', { searchLimit: 51 }, /searchLimit must be an integer from 1 to 50/],
     ['searchLimit 2.5', { searchLimit: 2.5 }, /searchLimit must be an integer/],
-    ['memoryDeadline 10 ms', { memoryDeadline: Duration.millis(10) }, /memoryDeadline \(ms\) must be an integer from 50 to 25000/],
-    ['memoryWriteDeadline 5 min', { memoryWriteDeadline: Duration.minutes(5) }, /memoryWriteDeadline \(ms\) must be an integer from 100 to 120000/],
+    [
+      'memoryDeadline 10 ms',
+      { memoryDeadline: Duration.millis(10) },
+      /memoryDeadline \(ms\) must be an integer from 50 to 25000/,
+    ],
+    [
+      'memoryWriteDeadline 5 min',
+      { memoryWriteDeadline: Duration.minutes(5) },
+      /memoryWriteDeadline \(ms\) must be an integer from 100 to 120000/,
+    ],
     ['ingestMaxConcurrency 1', { ingestMaxConcurrency: 1 }, /ingestMaxConcurrency must be an integer from 2 to 1000/],
     ['throttling rate 0', { throttling: { rateLimit: 0 } }, /throttling.rateLimit must be/],
-    ['provisioned concurrency 0', { provisionedConcurrency: { retrieve: 0 } }, /provisionedConcurrency.retrieve must be/],
-    ['a prompt template without the placeholder', { basePromptTemplate: 'You are a helpful agent.' }, /basePromptTemplate must contain \{\{memory_context\}\}/],
-    ['a 1001-character greeting', { newCallerGreeting: 'x'.repeat(1001) }, /newCallerGreeting is longer than 1000 characters/],
+    [
+      'provisioned concurrency 0',
+      { provisionedConcurrency: { retrieve: 0 } },
+      /provisionedConcurrency.retrieve must be/,
+    ],
+    [
+      'a prompt template without the placeholder',
+      { basePromptTemplate: 'You are a helpful agent.' },
+      /basePromptTemplate must contain \{\{memory_context\}\}/,
+    ],
+    [
+      'a 1001-character greeting',
+      { newCallerGreeting: 'x'.repeat(1001) },
+      /newCallerGreeting is longer than 1000 characters/,
+    ],
   ] as [string, AgenticMemoryProps, RegExp][])('%s: a clear error at synth time', (_name, props, message) => {
     expect(() => new AgenticMemory(new Stack(), 'Memory', props)).toThrow(message);
   });
@@ -612,7 +671,10 @@ describe('props', () => {
   });
 
   test('archive bucket overrides are merged over the defaults', () => {
-    const { memory: m, template: t } = variant({ archiveBucketProps: { bucketName: 'team-archive' }, archiveAccessLogs: false });
+    const { memory: m, template: t } = variant({
+      archiveBucketProps: { bucketName: 'team-archive' },
+      archiveAccessLogs: false,
+    });
     expect(m.archiveAccessLogsBucket).toBeUndefined();
     t.resourceCountIs('AWS::S3::Bucket', 1);
     expect(t.toJSON().Resources[logicalId(m.archiveBucket)].Properties).toMatchObject({
@@ -682,7 +744,10 @@ describe('props', () => {
   });
 
   test('latency budgets and degraded-answer threshold set the alarm thresholds', () => {
-    const { template: t } = variant({ latencyBudgets: { retrieve: Duration.millis(900) }, degradedAnswersThreshold: 2 });
+    const { template: t } = variant({
+      latencyBudgets: { retrieve: Duration.millis(900) },
+      degradedAnswersThreshold: 2,
+    });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { ExtendedStatistic: 'p99', Threshold: 900 });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { ExtendedStatistic: 'p99', Threshold: 2500 });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DegradedResponses', Threshold: 2 });

@@ -9,7 +9,9 @@ export const REPO_ROOT = path.join(__dirname, '..', '..');
 
 /** The context `npx cdk synth` runs with (cdk.json: the recommended feature flags). */
 export function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
   return cdkJson.context;
 }
 
@@ -93,7 +95,8 @@ export function permissionsOf(template: Template, roleLogicalId: string): string
       if (statement.Effect !== 'Allow') continue;
       const actions = ([] as string[]).concat(statement.Action);
       const resources = ([] as unknown[]).concat(statement.Resource);
-      for (const action of actions) for (const resource of resources) permissions.push(`${action} on ${flatten(resource)}`);
+      for (const action of actions)
+        for (const resource of resources) permissions.push(`${action} on ${flatten(resource)}`);
     }
   }
   return permissions.sort();

@@ -55,11 +55,14 @@ describe('names', () => {
     expect(emf[lib.SERVICE_DIMENSION]).toBe('retrieve');
   });
 
-  test.each([...Object.values(lib.SERVICE), ...Object.values(lib.SCHEDULED_SERVICE)])('lambdas/%s/index.ts exists and reports as that service', (service) => {
-    const entry = fs.readFileSync(path.join(REPO_ROOT, 'lambdas', service, 'index.ts'), 'utf8');
-    expect(entry).toContain(`createPowertools('${service}')`);
-    expect(entry).toMatch(/export const handler\b/);
-  });
+  test.each([...Object.values(lib.SERVICE), ...Object.values(lib.SCHEDULED_SERVICE)])(
+    'lambdas/%s/index.ts exists and reports as that service',
+    (service) => {
+      const entry = fs.readFileSync(path.join(REPO_ROOT, 'lambdas', service, 'index.ts'), 'utf8');
+      expect(entry).toContain(`createPowertools('${service}')`);
+      expect(entry).toMatch(/export const handler\b/);
+    },
+  );
 });
 
 describe('archive prefixes: what the handlers write is what the construct grants', () => {
@@ -104,7 +107,8 @@ describe('defaults and bounds', () => {
   });
 
   test('the bounds the construct checks are the handlers’ bounds', () => {
-    const { memoryDeadlineMs, memoryWriteDeadlineMs, searchDefaultLimit, newCallerGreetingMaxChars } = lib.HANDLER_BOUNDS;
+    const { memoryDeadlineMs, memoryWriteDeadlineMs, searchDefaultLimit, newCallerGreetingMaxChars } =
+      lib.HANDLER_BOUNDS;
     const accepts = (parse: () => unknown) => expect(parse).not.toThrow();
     const rejects = (parse: () => unknown) => expect(parse).toThrow(/invalid configuration/);
 
@@ -149,7 +153,13 @@ describe('the environment the construct writes', () => {
     );
   }
 
-  const runtimeVariables = new Set(['NODE_OPTIONS', 'MEM0_TELEMETRY', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_LOG_LEVEL']);
+  const runtimeVariables = new Set([
+    'NODE_OPTIONS',
+    'MEM0_TELEMETRY',
+    'POWERTOOLS_SERVICE_NAME',
+    'POWERTOOLS_METRICS_NAMESPACE',
+    'POWERTOOLS_LOG_LEVEL',
+  ]);
   const handlerVariables = new Set<string>(Object.values(ENV));
 
   test.each([
@@ -166,20 +176,28 @@ describe('the environment the construct writes', () => {
         retrieveRequireApiKey: false,
       },
     ],
-    ['every operations prop set', { downloadRecordings: true, elevenLabsApiHost: 'https://xi.example', memoryMaxAge: Duration.days(30) }],
+    [
+      'every operations prop set',
+      { downloadRecordings: true, elevenLabsApiHost: 'https://xi.example', memoryMaxAge: Duration.days(30) },
+    ],
   ])('with %s: every variable is one the handlers read, and their settings parse', (_name, props) => {
     const stack = bareStack();
     const memory = new AgenticMemory(stack, 'Memory', props);
     const env = environments(stack, memory);
     if (memory.retentionFunction) {
-      const variables = Template.fromStack(stack).toJSON().Resources[logicalId(memory.retentionFunction)].Properties.Environment
-        .Variables as Record<string, unknown>;
-      env.retention = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : `ref-${k}`]));
+      const variables = Template.fromStack(stack).toJSON().Resources[logicalId(memory.retentionFunction)].Properties
+        .Environment.Variables as Record<string, unknown>;
+      env.retention = Object.fromEntries(
+        Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : `ref-${k}`]),
+      );
       expect(() => retentionSettings(env.retention)).not.toThrow();
     }
     for (const variables of Object.values(env)) {
       for (const name of Object.keys(variables)) {
-        expect({ name, known: runtimeVariables.has(name) || handlerVariables.has(name) }).toEqual({ name, known: true });
+        expect({ name, known: runtimeVariables.has(name) || handlerVariables.has(name) }).toEqual({
+          name,
+          known: true,
+        });
       }
     }
     expect(() => clientDataSettings(env['client-data'])).not.toThrow();

@@ -55,17 +55,30 @@ const seconds: Record<string, number> = {};
 /** Runs a command; npm's own `npm_*` variables (set when jest runs under `npm test`) stay out. */
 function run(step: string, command: string, args: string[], options: SpawnSyncOptions): string {
   const started = Date.now();
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_')));
-  const result = spawnSync(command, args, { encoding: 'utf8', env: { ...env, ...options.env }, cwd: options.cwd, timeout: 240_000 });
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_')),
+  );
+  const result = spawnSync(command, args, {
+    encoding: 'utf8',
+    env: { ...env, ...options.env },
+    cwd: options.cwd,
+    timeout: 240_000,
+  });
   seconds[step] = (Date.now() - started) / 1000;
   if (result.status !== 0) {
-    throw new Error(`${step} failed (${result.status ?? result.signal}):\n${String(result.stdout)}\n${String(result.stderr)}`);
+    throw new Error(
+      `${step} failed (${result.status ?? result.signal}):\n${String(result.stdout)}\n${String(result.stderr)}`,
+    );
   }
   return String(result.stdout);
 }
 
 function versionOf(name: string): string {
-  return (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  return (
+    JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
 }
 
 beforeAll(() => {
@@ -90,7 +103,9 @@ beforeAll(() => {
       },
     }),
   );
-  run('npm install', 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--legacy-peer-deps'], { cwd: consumer });
+  run('npm install', 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--legacy-peer-deps'], {
+    cwd: consumer,
+  });
 
   fs.writeFileSync(path.join(consumer, 'app.ts'), CONSUMER_APP);
   fs.writeFileSync(path.join(consumer, 'tsconfig.json'), JSON.stringify(TSCONFIG));
@@ -100,23 +115,33 @@ beforeAll(() => {
 
 afterAll(() => {
   // Timings of the steps, for whoever wonders why this suite takes a minute.
-  console.log(`importable: ${Object.entries(seconds).map(([step, s]) => `${step} ${s.toFixed(1)} s`).join(', ')}`);
+  console.log(
+    `importable: ${Object.entries(seconds)
+      .map(([step, s]) => `${step} ${s.toFixed(1)} s`)
+      .join(', ')}`,
+  );
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
 test('the tarball ships the compiled library with declarations, the handler sources and the admin CLI, nothing else', () => {
   const files = packed.files.map((file) => file.path);
   expect(files).toEqual(expect.arrayContaining(['package.json', 'dist/lib/index.js', 'dist/lib/index.d.ts']));
-  for (const service of ['client-data', 'retrieve', 'post-call', 'ingest']) expect(files).toContain(`lambdas/${service}/index.ts`);
+  for (const service of ['client-data', 'retrieve', 'post-call', 'ingest'])
+    expect(files).toContain(`lambdas/${service}/index.ts`);
   const unexpected = files.filter(
-    (file) => !/^(dist\/lib\/[^/]+\.(js|d\.ts)|dist\/cli\/admin-cli\.js|bin\/agentic-memory-cli\.js|lambdas\/.+|package\.json|README\.md|LICENSE)$/.test(file),
+    (file) =>
+      !/^(dist\/lib\/[^/]+\.(js|d\.ts)|dist\/cli\/admin-cli\.js|bin\/agentic-memory-cli\.js|lambdas\/.+|package\.json|README\.md|LICENSE)$/.test(
+        file,
+      ),
   );
   expect(unexpected).toEqual([]);
   expect(files.some((file) => file.startsWith('lambdas/local/'))).toBe(false);
 });
 
 test('the consumer’s aws-cdk-lib finds esbuild (a dependency of the package) to bundle without Docker', () => {
-  const fromCdk = require.resolve('esbuild/package.json', { paths: [path.join(consumer, 'node_modules', 'aws-cdk-lib')] });
+  const fromCdk = require.resolve('esbuild/package.json', {
+    paths: [path.join(consumer, 'node_modules', 'aws-cdk-lib')],
+  });
   expect(fromCdk.startsWith(path.join(consumer, 'node_modules'))).toBe(true);
 });
 
@@ -127,9 +152,10 @@ test('the consumer app type-checked against the shipped declarations (strict, wi
 test('new AgenticMemory(this, "Memory") synthesizes: four bundled Node.js 24 ARM64 functions', () => {
   // CloudFormation JSON: untyped.
   const template = JSON.parse(fs.readFileSync(path.join(consumer, 'cdk.out', 'Consumer.template.json'), 'utf8'));
-  const functions = Object.values<{ Type: string; Properties: { Runtime: string; Architectures: string[]; Code: { S3Key: string } } }>(
-    template.Resources,
-  ).filter(
+  const functions = Object.values<{
+    Type: string;
+    Properties: { Runtime: string; Architectures: string[]; Code: { S3Key: string } };
+  }>(template.Resources).filter(
     (resource) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Runtime === 'nodejs24.x',
   );
   expect(functions).toHaveLength(4);
@@ -146,7 +172,8 @@ test('the admin CLI runs from the installed package: npx agentic-memory', () => 
   const help = spawnSync(bin, ['--help'], { encoding: 'utf8', cwd: consumer });
   expect(help.status).toBe(0);
   expect(help.stdout).toContain('Usage: agentic-memory [options] [command]');
-  for (const command of ['forget', 'export', 'replay', 'status', 'secrets', 'smoke']) expect(help.stdout).toContain(command);
+  for (const command of ['forget', 'export', 'replay', 'status', 'secrets', 'smoke'])
+    expect(help.stdout).toContain(command);
 
   // The local stack is not shipped: --local says so instead of failing obscurely.
   const local = spawnSync(bin, ['status', '--local', '--home', consumer], { encoding: 'utf8', cwd: consumer });

@@ -109,7 +109,9 @@ describe('alarms', () => {
   test('throttles of every function, errors of the worker', () => {
     const { template, ingest, retrieve } = monitored();
     const functionsOf = (metric: string) =>
-      alarmsByMetric(template, metric).map((a) => (a.Properties.Dimensions as { Value: { Ref: string } }[])[0].Value.Ref);
+      alarmsByMetric(template, metric).map(
+        (a) => (a.Properties.Dimensions as { Value: { Ref: string } }[])[0].Value.Ref,
+      );
     expect(functionsOf('Throttles')).toEqual(expect.arrayContaining([logicalId(retrieve), logicalId(ingest)]));
     expect(functionsOf('Throttles')).toHaveLength(3);
     expect(functionsOf('Errors')).toEqual([logicalId(ingest)]);
@@ -154,7 +156,8 @@ describe('dashboard', () => {
   test('per endpoint: requests, errors, p50/p90/p99 latency and the handler’s outcomes', () => {
     const text = body(monitored().template);
     for (const title of ['In-call (retrieve)', 'Post-call (webhook)']) {
-      for (const widget of ['requests', 'errors', 'latency (ms)', 'outcomes']) expect(text).toContain(`${title}: ${widget}`);
+      for (const widget of ['requests', 'errors', 'latency (ms)', 'outcomes'])
+        expect(text).toContain(`${title}: ${widget}`);
     }
     for (const stat of ['p50', 'p90', 'p99']) expect(text).toContain(`\\"stat\\":\\"${stat}\\"`);
     expect(text).toContain('\\"AgenticMemory\\",\\"MemoriesReturned\\",\\"service\\",\\"retrieve\\"');

@@ -9,14 +9,20 @@ import { ingestSettings, retentionSettings } from '../../lambdas/shared/config/s
 import { bareStack, flatten, logicalId, permissionsOf } from './cdk-test-app';
 
 /** The construct with `props`, without bundling. */
-function build(props: AgenticMemoryProps, setup?: (stack: Stack) => AgenticMemoryProps): { memory: AgenticMemory; template: Template } {
+function build(
+  props: AgenticMemoryProps,
+  setup?: (stack: Stack) => AgenticMemoryProps,
+): { memory: AgenticMemory; template: Template } {
   const stack = bareStack();
   const memory = new AgenticMemory(stack, 'Memory', { ...props, ...setup?.(stack) });
   return { memory, template: Template.fromStack(stack) };
 }
 
 function environmentOf(template: Template, fn: Parameters<typeof logicalId>[0]): Record<string, string> {
-  const variables = template.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables as Record<string, unknown>;
+  const variables = template.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables as Record<
+    string,
+    unknown
+  >;
   return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, flatten(value)]));
 }
 
@@ -29,7 +35,10 @@ describe('recordings of any length (downloadRecordings)', () => {
   });
 
   test('on: a fifth secret for the operator to set, read by the ingest worker only', () => {
-    const { memory, template } = build({ downloadRecordings: true, elevenLabsApiHost: 'https://api.eu.residency.elevenlabs.io' });
+    const { memory, template } = build({
+      downloadRecordings: true,
+      elevenLabsApiHost: 'https://api.eu.residency.elevenlabs.io',
+    });
     const secret = memory.elevenLabsApiKeySecret!;
     template.resourceCountIs('AWS::SecretsManager::Secret', 5);
     expect(template.toJSON().Resources[logicalId(secret)].Properties.Description).toMatch(/ElevenLabs API key/);
@@ -86,7 +95,9 @@ describe('recordings of any length (downloadRecordings)', () => {
 
 describe('retention', () => {
   const rules = (t: Template, m: AgenticMemory) =>
-    t.toJSON().Resources[logicalId(m.archiveBucket)].Properties.LifecycleConfiguration.Rules as Array<Record<string, unknown>>;
+    t.toJSON().Resources[logicalId(m.archiveBucket)].Properties.LifecycleConfiguration.Rules as Array<
+      Record<string, unknown>
+    >;
 
   test('archive expiry per kind of object: one lifecycle rule per prefix', () => {
     const { memory, template } = build({
@@ -96,9 +107,27 @@ describe('retention', () => {
     const [tiering, ...byPrefix] = rules(template, memory);
     expect(tiering).toMatchObject({ Id: 'archive-tiering', ExpirationInDays: 730 });
     expect(byPrefix).toEqual([
-      { Id: 'expire-raw-payloads', Prefix: 'post-call/raw/', ExpirationInDays: 30, NoncurrentVersionExpiration: { NoncurrentDays: 1 }, Status: 'Enabled' },
-      { Id: 'expire-audio', Prefix: 'post-call/audio/', ExpirationInDays: 90, NoncurrentVersionExpiration: { NoncurrentDays: 1 }, Status: 'Enabled' },
-      { Id: 'expire-pre-call-records', Prefix: 'client-data/', ExpirationInDays: 7, NoncurrentVersionExpiration: { NoncurrentDays: 1 }, Status: 'Enabled' },
+      {
+        Id: 'expire-raw-payloads',
+        Prefix: 'post-call/raw/',
+        ExpirationInDays: 30,
+        NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+        Status: 'Enabled',
+      },
+      {
+        Id: 'expire-audio',
+        Prefix: 'post-call/audio/',
+        ExpirationInDays: 90,
+        NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+        Status: 'Enabled',
+      },
+      {
+        Id: 'expire-pre-call-records',
+        Prefix: 'client-data/',
+        ExpirationInDays: 7,
+        NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+        Status: 'Enabled',
+      },
     ]);
   });
 
@@ -108,7 +137,9 @@ describe('retention', () => {
   });
 
   test('expiry must be whole days, and cannot be set on a bucket you bring', () => {
-    expect(() => build({ archiveRetention: { audio: Duration.hours(36) } })).toThrow(/archiveRetention.audio must be whole days/);
+    expect(() => build({ archiveRetention: { audio: Duration.hours(36) } })).toThrow(
+      /archiveRetention.audio must be whole days/,
+    );
     expect(() => build({ memoryMaxAge: Duration.days(0) })).toThrow(/memoryMaxAge must be whole days from 1/);
     expect(() =>
       build({ archiveRetention: { audio: Duration.days(1) } }, (stack) => ({
@@ -131,7 +162,10 @@ describe('retention', () => {
     expect(env[ENV.memoryMaxAgeDays]).toBe('365');
     expect(env[ENV.mem0ApiKeySecretId]).toBe(`<${logicalId(memory.mem0ApiKeySecret)}>`);
     expect(retentionSettings(env)).toEqual({ memoryMaxAgeDays: 365 });
-    expect(template.toJSON().Resources[logicalId(fn)].Properties).toMatchObject({ Timeout: 900, Runtime: 'nodejs24.x' });
+    expect(template.toJSON().Resources[logicalId(fn)].Properties).toMatchObject({
+      Timeout: 900,
+      Runtime: 'nodejs24.x',
+    });
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'cron(17 3 * * ? *)',
       Targets: [{ Arn: { 'Fn::GetAtt': [logicalId(fn), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } }],
@@ -144,7 +178,9 @@ describe('retention', () => {
   });
 
   test('a failed retention run raises an alarm that notifies the alarm topic', () => {
-    const { memory, template } = build({ memoryMaxAge: Duration.days(30) }, (stack) => ({ alarmTopic: new sns.Topic(stack, 'Ops') }));
+    const { memory, template } = build({ memoryMaxAge: Duration.days(30) }, (stack) => ({
+      alarmTopic: new sns.Topic(stack, 'Ops'),
+    }));
     const alarm = memory.alarms.find((a) => logicalId(a).includes('RetentionErrorsAlarm'));
     expect(alarm).toBeDefined();
     expect(template.toJSON().Resources[logicalId(alarm!)].Properties).toMatchObject({

@@ -8,8 +8,8 @@ describe('allowedSourceIps', () => {
     const memory = new AgenticMemory(stack, 'Memory', { allowedSourceIps: [...ELEVENLABS_WEBHOOK_IPS, '10.0.0.0/8'] });
     const functions = Template.fromStack(stack).findResources('AWS::Lambda::Function');
     const allowList = (fn: { node: unknown }) =>
-      (functions[logicalId(fn as never)].Properties as { Environment: { Variables: Record<string, string> } }).Environment.Variables
-        .ALLOWED_SOURCE_IPS;
+      (functions[logicalId(fn as never)].Properties as { Environment: { Variables: Record<string, string> } })
+        .Environment.Variables.ALLOWED_SOURCE_IPS;
     expect(allowList(memory.clientDataFunction)).toBe('34.67.146.145,34.59.11.47,10.0.0.0/8');
     expect(allowList(memory.postCallFunction)).toBe('34.67.146.145,34.59.11.47,10.0.0.0/8');
     expect(allowList(memory.retrieveFunction)).toBeUndefined();

@@ -16,7 +16,13 @@ describe('npm start (bin/local.ts)', () => {
   });
 
   it('starts on the port it was given (0: a free one, printed), answers /health and stops cleanly on SIGINT', async () => {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', AGENTIC_MEMORY_HOME: home };
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      AGENTIC_MEMORY_HOME: home,
+    };
     // Its own process group, as a terminal's foreground job: Ctrl-C signals the whole group (tsx and node).
     const child = spawn(TSX, ['bin/local.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const signalGroup = (signal: NodeJS.Signals) => process.kill(-(child.pid as number), signal);
@@ -27,7 +33,11 @@ describe('npm start (bin/local.ts)', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
     try {
-      await waitFor(() => (stdout.includes('Ctrl-C stops') ? true : undefined), 20_000, () => stderr);
+      await waitFor(
+        () => (stdout.includes('Ctrl-C stops') ? true : undefined),
+        20_000,
+        () => stderr,
+      );
       const url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
       expect(url).not.toMatch(/:0$/);
       const health = await fetch(`${url}/health`);

@@ -1,5 +1,10 @@
 import type { S3Event } from 'aws-lambda';
-import { encodeS3EventKey, objectCreatedNotification, startEmbeddedS3, type EmbeddedS3 } from '../../lambdas/local/embedded-s3';
+import {
+  encodeS3EventKey,
+  objectCreatedNotification,
+  startEmbeddedS3,
+  type EmbeddedS3,
+} from '../../lambdas/local/embedded-s3';
 import { archivedKeys } from '../../lambdas/ingest/handler';
 import { removeHome, tempHome } from './local-stack-support';
 
@@ -25,8 +30,14 @@ describe('embedded S3', () => {
 
     expect(events).toHaveLength(1);
     const [record] = events[0].Records;
-    expect(record).toMatchObject({ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: s3.bucket } } });
-    expect(record.s3.object.key).toBe('post-call/raw/2026-11-21/conv+a%2Bb/post_call_transcription-0123456789abcdef.json');
+    expect(record).toMatchObject({
+      eventSource: 'aws:s3',
+      eventName: 'ObjectCreated:Put',
+      s3: { bucket: { name: s3.bucket } },
+    });
+    expect(record.s3.object.key).toBe(
+      'post-call/raw/2026-11-21/conv+a%2Bb/post_call_transcription-0123456789abcdef.json',
+    );
     expect(archivedKeys(JSON.stringify(events[0]))).toEqual([key]);
     expect(await s3.archive.getText(key)).toBe('{"ok":true}');
     expect((await s3.listObjects('post-call/raw/')).map((o) => o.key)).toEqual([key]);

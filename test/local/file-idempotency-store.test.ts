@@ -1,6 +1,10 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
 import { IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import { FileIdempotencyStore } from '../../lambdas/local/file-idempotency-store';
 import { removeHome, tempHome } from './local-stack-support';
@@ -14,7 +18,11 @@ interface Job {
 function idempotentJob(store: FileIdempotencyStore, work: (job: Job) => Promise<unknown>, expiresAfterSeconds = 3600) {
   return makeIdempotent(work, {
     persistenceStore: store,
-    config: new IdempotencyConfig({ eventKeyJmesPath: 'idempotencyKey', expiresAfterSeconds, throwOnNoIdempotencyKey: true }),
+    config: new IdempotencyConfig({
+      eventKeyJmesPath: 'idempotencyKey',
+      expiresAfterSeconds,
+      throwOnNoIdempotencyKey: true,
+    }),
   });
 }
 
@@ -87,7 +95,9 @@ describe('FileIdempotencyStore', () => {
     void idempotentJob(shared, () => new Promise(() => undefined))({ idempotencyKey: 'k', value: 'v' });
     await waitForFiles(directory, 1);
     await new Promise((resolve) => setTimeout(resolve, 40));
-    await expect(idempotentJob(shared, async () => 'written')({ idempotencyKey: 'k', value: 'v' })).resolves.toBe('written');
+    await expect(idempotentJob(shared, async () => 'written')({ idempotencyKey: 'k', value: 'v' })).resolves.toBe(
+      'written',
+    );
   });
 
   it('writes an expired key again, and sweeps expired records away', async () => {

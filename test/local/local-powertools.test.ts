@@ -2,7 +2,11 @@ import { createLocalPowertools } from '../../lambdas/local/local-powertools';
 
 function capture(format: 'pretty' | 'json') {
   const lines: Array<{ line: string; level: string }> = [];
-  const { logger } = createLocalPowertools('post-call', { format, level: 'INFO', write: (line, level) => lines.push({ line, level }) });
+  const { logger } = createLocalPowertools('post-call', {
+    format,
+    level: 'INFO',
+    write: (line, level) => lines.push({ line, level }),
+  });
   return { logger, lines };
 }
 
@@ -23,7 +27,9 @@ describe('local Powertools logging', () => {
     const { logger, lines } = capture('pretty');
     logger.error('request failed', new TypeError('bad thing'));
     expect(lines[0].level).toBe('ERROR');
-    expect(lines[0].line).toMatch(/ERROR post-call {3}request failed {2}error="TypeError: bad thing \(.*local-powertools\.test\.ts:\d+\)"$/);
+    expect(lines[0].line).toMatch(
+      /ERROR post-call {3}request failed {2}error="TypeError: bad thing \(.*local-powertools\.test\.ts:\d+\)"$/,
+    );
     expect(lines[0].line).not.toContain('\n');
   });
 
@@ -31,7 +37,12 @@ describe('local Powertools logging', () => {
     const { logger, lines } = capture('json');
     logger.warn('memory unavailable', { error: 'timeout' });
     const entry = JSON.parse(lines[0].line) as Record<string, unknown>;
-    expect(entry).toMatchObject({ level: 'WARN', message: 'memory unavailable', service: 'post-call', error: 'timeout' });
+    expect(entry).toMatchObject({
+      level: 'WARN',
+      message: 'memory unavailable',
+      service: 'post-call',
+      error: 'timeout',
+    });
     expect(typeof entry.timestamp).toBe('string');
   });
 

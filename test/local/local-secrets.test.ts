@@ -15,7 +15,11 @@ describe('local keys', () => {
 
   it('generates unset keys on first start, keeps them readable by the owner only, and reuses them', async () => {
     const first = await loadOrCreateLocalKeys(home, {});
-    expect(first.sources).toEqual({ workspaceKey: 'generated now', retrieveApiKey: 'generated now', hmacKey: 'generated now' });
+    expect(first.sources).toEqual({
+      workspaceKey: 'generated now',
+      retrieveApiKey: 'generated now',
+      hmacKey: 'generated now',
+    });
     expect(first.keys.hmacKey).toMatch(/^wsec_[0-9a-f]{64}$/);
     expect(first.keys.workspaceKey).toMatch(/^wk_[A-Za-z0-9_-]{32}$/);
     expect(first.keys.retrieveApiKey).not.toBe(first.keys.workspaceKey);
@@ -31,11 +35,15 @@ describe('local keys', () => {
     expect(keys.hmacKey).toBe('wsec_from_elevenlabs');
     expect(sources).toEqual({ workspaceKey: 'generated now', retrieveApiKey: 'generated now', hmacKey: 'environment' });
     expect(await readFile(path.join(home, KEYS_FILE), 'utf8')).not.toContain('wsec_from_elevenlabs');
-    expect((await readLocalKeys(home, { ELEVENLABS_HMAC_KEY: 'wsec_from_elevenlabs' })).hmacKey).toBe('wsec_from_elevenlabs');
+    expect((await readLocalKeys(home, { ELEVENLABS_HMAC_KEY: 'wsec_from_elevenlabs' })).hmacKey).toBe(
+      'wsec_from_elevenlabs',
+    );
   });
 
   it('tells a client with no keys to start the stack first, and names a damaged keys file', async () => {
-    await expect(readLocalKeys(home, {})).rejects.toThrow(/no ELEVENLABS_WORKSPACE_KEY: set it, or start the stack once/);
+    await expect(readLocalKeys(home, {})).rejects.toThrow(
+      /no ELEVENLABS_WORKSPACE_KEY: set it, or start the stack once/,
+    );
     await writeFile(path.join(home, KEYS_FILE), '{');
     await expect(loadOrCreateLocalKeys(home, {})).rejects.toThrow(/keys.json is not valid JSON/);
   });

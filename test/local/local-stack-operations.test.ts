@@ -17,7 +17,13 @@ describe('what the local stack tells the admin CLI', () => {
     try {
       const { stack } = await startTestStack(home);
       const descriptor = JSON.parse(readFileSync(path.join(home, 'stack.json'), 'utf8')) as Record<string, unknown>;
-      expect(descriptor).toMatchObject({ pid: process.pid, url: stack.url, archiveEndpoint: stack.archive.endpoint, bucket: stack.archive.bucket, memoryBackend: 'embedded' });
+      expect(descriptor).toMatchObject({
+        pid: process.pid,
+        url: stack.url,
+        archiveEndpoint: stack.archive.endpoint,
+        bucket: stack.archive.bucket,
+        memoryBackend: 'embedded',
+      });
       for (const key of Object.values(stack.keys)) expect(JSON.stringify(descriptor)).not.toContain(key);
       await stack.stop();
       expect(existsSync(path.join(home, 'stack.json'))).toBe(false);
@@ -65,7 +71,11 @@ describe('recordings on the local stack (ELEVENLABS_API_KEY)', () => {
     const elevenlabs = await ElevenLabsLoopback.start();
     let stack: LocalStack | undefined;
     try {
-      stack = (await startTestStack(home, { env: { ELEVENLABS_API_KEY: elevenlabs.apiKey, ELEVENLABS_API_HOST: elevenlabs.url } })).stack;
+      stack = (
+        await startTestStack(home, {
+          env: { ELEVENLABS_API_KEY: elevenlabs.apiKey, ELEVENLABS_API_HOST: elevenlabs.url },
+        })
+      ).stack;
       const call = demoCall({ callerId: '+16125550142', callerName: 'Margaret Ellison' });
       (call.payload.data as Record<string, unknown>).has_audio = true;
       elevenlabs.addRecording(call.conversationId, 3 * 1024 * 1024);
@@ -73,10 +83,18 @@ describe('recordings on the local stack (ELEVENLABS_API_KEY)', () => {
       expect((await postCall(stack, JSON.stringify(call.payload))).status).toBe(200);
       await stack.ingestIdle();
 
-      expect(elevenlabs.requests).toEqual([{ path: `/v1/convai/conversations/${call.conversationId}/audio`, apiKey: elevenlabs.apiKey }]);
-      const s3 = createS3Client({ endpoint: stack.archive.endpoint, region: 'us-east-1', credentials: S3RVER_CREDENTIALS });
+      expect(elevenlabs.requests).toEqual([
+        { path: `/v1/convai/conversations/${call.conversationId}/audio`, apiKey: elevenlabs.apiKey },
+      ]);
+      const s3 = createS3Client({
+        endpoint: stack.archive.endpoint,
+        region: 'us-east-1',
+        credentials: S3RVER_CREDENTIALS,
+      });
       const archive = new S3ArchiveAdmin(s3, stack.archive.bucket, { versioned: false });
-      expect(await listAll(archive, 'post-call/audio/')).toEqual([{ key: audioKey(call.conversationId), size: 3 * 1024 * 1024 }]);
+      expect(await listAll(archive, 'post-call/audio/')).toEqual([
+        { key: audioKey(call.conversationId), size: 3 * 1024 * 1024 },
+      ]);
       s3.destroy();
     } finally {
       await stack?.stop();

@@ -66,7 +66,12 @@ export function postCall(stack: LocalStack, rawBody: Buffer | string, secret = s
 
 export function preCall(stack: LocalStack, callerId: string, workspaceKey = stack.keys.workspaceKey): Promise<Answer> {
   return request(stack.urls.clientData, {
-    body: JSON.stringify({ caller_id: callerId, agent_id: 'agent_test', called_number: '+15555550100', call_sid: 'CA_test' }),
+    body: JSON.stringify({
+      caller_id: callerId,
+      agent_id: 'agent_test',
+      called_number: '+15555550100',
+      call_sid: 'CA_test',
+    }),
     headers: { 'X-Workspace-Key': workspaceKey },
   });
 }
@@ -85,5 +90,6 @@ export function dynamicVariables(answer: Answer): Record<string, string> {
 }
 
 export function firstMessage(answer: Answer): string | undefined {
-  return (answer.body.conversation_config_override as { agent: { first_message?: string } } | undefined)?.agent.first_message;
+  return (answer.body.conversation_config_override as { agent: { first_message?: string } } | undefined)?.agent
+    .first_message;
 }

@@ -107,7 +107,11 @@ describe('local stack over HTTP', () => {
       headers: { 'X-Api-Key': 'not-the-key' },
     });
     expect(searched.status).toBe(401);
-    const posted = await postCall(stack, JSON.stringify(demoCall({ callerId: MARGARET, callerName: 'M' }).payload), 'wsec_wrong');
+    const posted = await postCall(
+      stack,
+      JSON.stringify(demoCall({ callerId: MARGARET, callerName: 'M' }).payload),
+      'wsec_wrong',
+    );
     expect(posted.status).toBe(401);
   });
 
@@ -198,7 +202,10 @@ describe('local stack across restarts', () => {
     const call = demoCall({ callerId: '+14155550132', callerName: 'Tomás Herrera' });
     const body = JSON.stringify(call.payload);
     const s3 = await startEmbeddedS3({ directory: path.join(home, 's3') });
-    await s3.archive.putJson(rawPostCallKey('post_call_transcription', call.conversationId, Buffer.from(body), new Date()), body);
+    await s3.archive.putJson(
+      rawPostCallKey('post_call_transcription', call.conversationId, Buffer.from(body), new Date()),
+      body,
+    );
     await s3.close();
 
     const resumed = await startTestStack(home);

@@ -33,7 +33,20 @@ const oddStrings = fc.oneof(
   fc.string(),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom('', ' ', '\u0000', '+', '00', '+1\u0000612', '‮+16125550142', '+١٦١٢٥٥٥٠١٤٢', '__proto__', 'constructor', '../../x', '𝓜𝓪𝓻𝓰𝓪𝓻𝓮𝓽'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '+',
+    '00',
+    '+1\u0000612',
+    '‮+16125550142',
+    '+١٦١٢٥٥٥٠١٤٢',
+    '__proto__',
+    'constructor',
+    '../../x',
+    '𝓜𝓪𝓻𝓰𝓪𝓻𝓮𝓽',
+  ),
   fc.string({ minLength: 1000, maxLength: 5000 }),
 );
 const phoneLike = fc.oneof(
@@ -42,8 +55,17 @@ const phoneLike = fc.oneof(
   fc.stringMatching(/^[A-Za-z0-9_.:@+-]{1,128}$/),
 );
 /** Mostly the valid value, sometimes anything at all. */
-const mostly = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ arbitrary: valid, weight: 3 }, { arbitrary: anyValue, weight: 1 });
-const anyValue: fc.Arbitrary<unknown> = fc.oneof(oddStrings, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.object({ maxDepth: 2 }));
+const mostly = <T>(valid: fc.Arbitrary<T>) =>
+  fc.oneof({ arbitrary: valid, weight: 3 }, { arbitrary: anyValue, weight: 1 });
+const anyValue: fc.Arbitrary<unknown> = fc.oneof(
+  oddStrings,
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.object({ maxDepth: 2 }),
+);
 const deeplyNested = fc.integer({ min: 50, max: 5000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth));
 const protoPollution = fc.constantFrom(
   '{"__proto__":{"caller_id":"+16125550142"}}',
@@ -51,7 +73,11 @@ const protoPollution = fc.constantFrom(
   '{"caller_id":"+16125550142","__proto__":{"toString":1}}',
   '{"query":"x","user_id":"+16125550142","__proto__":{"limit":500}}',
 );
-const invalidUtf8 = fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => Buffer.concat([Buffer.from('{"caller_id":"'), Buffer.from(bytes), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]));
+const invalidUtf8 = fc
+  .uint8Array({ minLength: 1, maxLength: 64 })
+  .map((bytes) =>
+    Buffer.concat([Buffer.from('{"caller_id":"'), Buffer.from(bytes), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]),
+  );
 
 /** Bodies: garbage, near-valid objects with one field broken, and the hostile shapes above. */
 function bodies(nearValid: fc.Arbitrary<Record<string, unknown>>) {
@@ -66,7 +92,10 @@ function bodies(nearValid: fc.Arbitrary<Record<string, unknown>>) {
   );
 }
 
-const headerValues = fc.oneof(oddStrings.filter((s) => !/[\r\n]/.test(s)), fc.constant('a'.repeat(20000)));
+const headerValues = fc.oneof(
+  oddStrings.filter((s) => !/[\r\n]/.test(s)),
+  fc.constant('a'.repeat(20000)),
+);
 
 describe('hostile input', () => {
   let bed: TestBed;
@@ -119,7 +148,12 @@ describe('hostile input', () => {
 
   it(`client-data: ${RUNS} generated requests`, async () => {
     const nearValid = fc.record(
-      { caller_id: mostly(phoneLike), agent_id: mostly(fc.string({ maxLength: 40 })), called_number: anyValue, call_sid: mostly(fc.string({ maxLength: 40 })) },
+      {
+        caller_id: mostly(phoneLike),
+        agent_id: mostly(fc.string({ maxLength: 40 })),
+        called_number: anyValue,
+        call_sid: mostly(fc.string({ maxLength: 40 })),
+      },
       { requiredKeys: ['caller_id'] },
     );
     const keyHeader = fc.oneof(
@@ -134,7 +168,8 @@ describe('hostile input', () => {
           bed.clientData(apiGatewayEvent({ body, headers, base64 }), lambdaContext('client-data')),
         );
         if (response.statusCode === 200) {
-          const variables = (JSON.parse(response.body) as { dynamic_variables: Record<string, unknown> }).dynamic_variables;
+          const variables = (JSON.parse(response.body) as { dynamic_variables: Record<string, unknown> })
+            .dynamic_variables;
           expect(Object.values(variables).every((v) => typeof v === 'string')).toBe(true);
         }
       }),
@@ -144,7 +179,11 @@ describe('hostile input', () => {
 
   it(`retrieve: ${RUNS} generated requests`, async () => {
     const nearValid = fc.record(
-      { query: mostly(fc.string({ minLength: 1, maxLength: 50 })), user_id: mostly(phoneLike), limit: mostly(fc.integer({ min: -5, max: 80 })) },
+      {
+        query: mostly(fc.string({ minLength: 1, maxLength: 50 })),
+        user_id: mostly(phoneLike),
+        limit: mostly(fc.integer({ min: -5, max: 80 })),
+      },
       { requiredKeys: ['query', 'user_id'] },
     );
     const keyHeader = fc.oneof(
@@ -154,7 +193,9 @@ describe('hostile input', () => {
     );
     await fc.assert(
       fc.asyncProperty(bodies(nearValid), keyHeader, fc.boolean(), async (body, headers, base64) => {
-        const response = await holds(() => bed.retrieve(apiGatewayEvent({ body, headers, base64 }), lambdaContext('retrieve')));
+        const response = await holds(() =>
+          bed.retrieve(apiGatewayEvent({ body, headers, base64 }), lambdaContext('retrieve')),
+        );
         if (response.statusCode === 200) expect(Array.isArray(JSON.parse(response.body).memories)).toBe(true);
       }),
       { numRuns: RUNS },
@@ -164,11 +205,22 @@ describe('hostile input', () => {
   it(`post-call: ${RUNS} generated requests, signed and unsigned`, async () => {
     const nearValid = fc.record(
       {
-        type: mostly(fc.constantFrom('post_call_transcription', 'post_call_audio', 'call_initiation_failure', 'post_call_future')),
+        type: mostly(
+          fc.constantFrom('post_call_transcription', 'post_call_audio', 'call_initiation_failure', 'post_call_future'),
+        ),
         event_timestamp: anyValue,
         data: fc.oneof(
           anyValue,
-          fc.record({ conversation_id: mostly(fc.stringMatching(/^conv_[a-z0-9]{4,20}$/)), full_audio: mostly(fc.base64String({ maxLength: 40 })), transcript: anyValue, metadata: anyValue, analysis: anyValue }, { requiredKeys: ['conversation_id'] }),
+          fc.record(
+            {
+              conversation_id: mostly(fc.stringMatching(/^conv_[a-z0-9]{4,20}$/)),
+              full_audio: mostly(fc.base64String({ maxLength: 40 })),
+              transcript: anyValue,
+              metadata: anyValue,
+              analysis: anyValue,
+            },
+            { requiredKeys: ['conversation_id'] },
+          ),
         ),
       },
       { requiredKeys: ['type', 'data'] },
@@ -176,18 +228,36 @@ describe('hostile input', () => {
     const now = Math.floor(Date.now() / 1000);
     const brokenSignatures = fc.oneof(
       headerValues,
-      fc.constantFrom('t=,v0=', 'v0=abc', `t=${now}`, `t=${now},v0=`, `t=${now},v0=${'0'.repeat(64)}`, `t=abc,v0=${'a'.repeat(64)}`, `t=${now},t=${now},v0=${'a'.repeat(64)}`, `t=-1,v0=${'a'.repeat(64)}`, `t=1e10,v0=${'a'.repeat(64)}`),
+      fc.constantFrom(
+        't=,v0=',
+        'v0=abc',
+        `t=${now}`,
+        `t=${now},v0=`,
+        `t=${now},v0=${'0'.repeat(64)}`,
+        `t=abc,v0=${'a'.repeat(64)}`,
+        `t=${now},t=${now},v0=${'a'.repeat(64)}`,
+        `t=-1,v0=${'a'.repeat(64)}`,
+        `t=1e10,v0=${'a'.repeat(64)}`,
+      ),
       fc.integer().map((t) => `t=${t},v0=${'f'.repeat(64)}`),
     );
     await fc.assert(
-      fc.asyncProperty(bodies(nearValid), fc.oneof({ arbitrary: fc.constant('sign'), weight: 3 }, { arbitrary: brokenSignatures, weight: 2 }), fc.boolean(), async (body, signature, base64) => {
-        const header = signature === 'sign' ? signElevenLabsPayload(body, TEST_WEBHOOK_SECRET, now) : signature;
-        const response = await holds(() =>
-          bed.postCall(apiGatewayEvent({ body, headers: { 'elevenlabs-signature': header }, base64 }), lambdaContext('post-call')),
-        );
-        if (signature !== 'sign') expect(response.statusCode).toBe(401);
-        if (response.statusCode === 200) expect(JSON.parse(response.body)).toEqual({ status: 'ok' });
-      }),
+      fc.asyncProperty(
+        bodies(nearValid),
+        fc.oneof({ arbitrary: fc.constant('sign'), weight: 3 }, { arbitrary: brokenSignatures, weight: 2 }),
+        fc.boolean(),
+        async (body, signature, base64) => {
+          const header = signature === 'sign' ? signElevenLabsPayload(body, TEST_WEBHOOK_SECRET, now) : signature;
+          const response = await holds(() =>
+            bed.postCall(
+              apiGatewayEvent({ body, headers: { 'elevenlabs-signature': header }, base64 }),
+              lambdaContext('post-call'),
+            ),
+          );
+          if (signature !== 'sign') expect(response.statusCode).toBe(401);
+          if (response.statusCode === 200) expect(JSON.parse(response.body)).toEqual({ status: 'ok' });
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -9,7 +9,15 @@ import { RAW_POST_CALL_PREFIX } from '../../lambdas/shared/archive';
 import { Mem0MemoryStore, mem0Client } from '../../lambdas/shared/memory/mem0-store';
 import { createPowertools } from '../../lambdas/shared/powertools';
 import { TestBed } from '../support/test-bed';
-import { countsOf, eventually, expectedCounts, fictionalNumber, testCall, type MemoryCounts, type TestCall } from './support/calls';
+import {
+  countsOf,
+  eventually,
+  expectedCounts,
+  fictionalNumber,
+  testCall,
+  type MemoryCounts,
+  type TestCall,
+} from './support/calls';
 import { Mem0Chaos, type ChaosMode } from './support/mem0-chaos';
 
 /**
@@ -41,7 +49,11 @@ const OUTAGE = {
     { name: 'outage: reset', behaviour: { mode: 'reset' }, writes: 2 },
     { name: 'outage: 500', behaviour: { mode: 'status', status: 500 }, writes: 2 },
     { name: 'outage: hang', behaviour: { mode: 'hang' }, writes: 1 },
-    { name: 'outage: 429', behaviour: { mode: 'status', status: 429, body: { detail: 'Request was throttled.' } }, writes: 2 },
+    {
+      name: 'outage: 429',
+      behaviour: { mode: 'status', status: 429, body: { detail: 'Request was throttled.' } },
+      writes: 2,
+    },
   ],
 } satisfies { prelude: ChaosMode[]; cycle: ChaosMode[] };
 /** Every kind of failure, interleaved with good and slow answers. */
@@ -97,7 +109,10 @@ describe('ingest while Mem0 misbehaves, driven as SQS drives it', () => {
     const observed = (event: SQSEvent, context: Context) => {
       for (const record of event.Records) {
         for (const key of archivedKeys(record.body)) {
-          receiveCounts.set(key, [...(receiveCounts.get(key) ?? []), Number(record.attributes.ApproximateReceiveCount)]);
+          receiveCounts.set(key, [
+            ...(receiveCounts.get(key) ?? []),
+            Number(record.attributes.ApproximateReceiveCount),
+          ]);
         }
       }
       return ingest(event, context);
@@ -170,12 +185,17 @@ describe('ingest while Mem0 misbehaves, driven as SQS drives it', () => {
     const chaos = new Mem0Chaos(mem0, { cycle: CHAOS });
     chaos.start();
     await deliver(rest);
-    await eventually(`${CHAOS_CYCLES} cycles of chaos`, () => chaos.cycles >= CHAOS_CYCLES || queueIsIdle(queue), 25_000);
+    await eventually(
+      `${CHAOS_CYCLES} cycles of chaos`,
+      () => chaos.cycles >= CHAOS_CYCLES || queueIsIdle(queue),
+      25_000,
+    );
     chaos.stop();
     await withTimeout(queue.idle(), 20_000, 'the queue to go idle once Mem0 recovered');
 
     // Every mode was met by real writes; the worker saw the receive count rise up to the limit.
-    for (const [name, hits] of [...outage.hits, ...chaos.hits]) expect({ name, hits: hits > 0 }).toEqual({ name, hits: true });
+    for (const [name, hits] of [...outage.hits, ...chaos.hits])
+      expect({ name, hits: hits > 0 }).toEqual({ name, hits: true });
     for (const call of doomed) expect(receiveCounts.get(keyOf.get(call) as string)).toEqual([1, 2, 3, 4, 5]);
     // A call's first write is its factual memory: whichever call came first got that one in.
     expect(doomed.map(counts).sort((a, b) => a.factual - b.factual)).toEqual([
@@ -187,7 +207,10 @@ describe('ingest while Mem0 misbehaves, driven as SQS drives it', () => {
     const ingested = new Set(delivered);
     for (const call of calls) {
       const key = keyOf.get(call) as string;
-      expect({ key, outcomes: Number(ingested.has(key)) + Number(deadLettered().has(key)) }).toEqual({ key, outcomes: 1 });
+      expect({ key, outcomes: Number(ingested.has(key)) + Number(deadLettered().has(key)) }).toEqual({
+        key,
+        outcomes: 1,
+      });
       const expected = expectedCounts(call, 'mem0');
       if (ingested.has(key)) {
         // Ingested means every memory type written, each once.

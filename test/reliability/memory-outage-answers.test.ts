@@ -1,7 +1,17 @@
 import { DEFAULT_NEW_CALLER_GREETING } from '../../lambdas/shared/config';
 import { removeHome, startTestStack, tempHome, type TestStack } from '../local/local-stack-support';
 import { startMem0Server, type Mem0Behaviour, type Mem0LoopbackServer } from '../support/mem0-server';
-import { dynamicVariables, fictionalNumber, postCallTo, preCallTo, searchAt, send, testCall, type Answer, type TestCall } from './support/calls';
+import {
+  dynamicVariables,
+  fictionalNumber,
+  postCallTo,
+  preCallTo,
+  searchAt,
+  send,
+  testCall,
+  type Answer,
+  type TestCall,
+} from './support/calls';
 
 /**
  * The caller is on the line: pre-call and in-call must answer within their deadline whatever Mem0
@@ -49,10 +59,14 @@ function agentOf(test: () => TestStack, call: TestCall) {
     for (let sample = 0; sample < SAMPLES; sample++) {
       const preCallAnswer = await preCall();
       expectNewCallerAnswer(preCallAnswer);
-      expect({ endpoint: 'pre-call', withinBound: preCallAnswer.ms < BOUND_MS, ms: preCallAnswer.ms }).toMatchObject({ withinBound: true });
+      expect({ endpoint: 'pre-call', withinBound: preCallAnswer.ms < BOUND_MS, ms: preCallAnswer.ms }).toMatchObject({
+        withinBound: true,
+      });
       const searchAnswer = await search();
       expectUnavailable(searchAnswer);
-      expect({ endpoint: 'in-call', withinBound: searchAnswer.ms < BOUND_MS, ms: searchAnswer.ms }).toMatchObject({ withinBound: true });
+      expect({ endpoint: 'in-call', withinBound: searchAnswer.ms < BOUND_MS, ms: searchAnswer.ms }).toMatchObject({
+        withinBound: true,
+      });
     }
     const [preCalls, searches] = await Promise.all([
       Promise.all(Array.from({ length: BURST }, preCall)),
@@ -132,12 +146,15 @@ describe('pre-call and in-call while Mem0 is down, and after', () => {
     await removeHome(started.home);
   });
 
-  it.each(OUTAGES)('answer within the deadline while Mem0 %s, and are themselves again once it is back', async (_, behaviour) => {
-    mem0.behave(behaviour);
-    await agent.duringOutage();
-    mem0.behave({ mode: 'normal' });
-    await agent.recovered();
-  });
+  it.each(OUTAGES)(
+    'answer within the deadline while Mem0 %s, and are themselves again once it is back',
+    async (_, behaviour) => {
+      mem0.behave(behaviour);
+      await agent.duringOutage();
+      mem0.behave({ mode: 'normal' });
+      await agent.recovered();
+    },
+  );
 
   it('log each degraded answer', () => {
     expectDegradedAnswersLogged(started.test, OUTAGES.length);
@@ -162,9 +179,14 @@ function expectUnavailable(answer: Answer): void {
  */
 async function warmUp(test: TestStack): Promise<void> {
   const { stack } = test;
-  const notTranscription = JSON.stringify({ type: 'call_initiation_failure', data: { conversation_id: 'conv_warm_up', failure_reason: 'busy' } });
+  const notTranscription = JSON.stringify({
+    type: 'call_initiation_failure',
+    data: { conversation_id: 'conv_warm_up', failure_reason: 'busy' },
+  });
   expect((await postCallTo(stack.url, notTranscription, stack.keys.hmacKey)).status).toBe(200);
   await stack.ingestIdle();
   expect((await preCallTo(stack.url, '+15555550199', 'not-the-key')).status).toBe(401);
-  expect((await send(stack.urls.retrieve, { body: '{}', headers: { 'X-Api-Key': stack.keys.retrieveApiKey } })).status).toBe(400);
+  expect(
+    (await send(stack.urls.retrieve, { body: '{}', headers: { 'X-Api-Key': stack.keys.retrieveApiKey } })).status,
+  ).toBe(400);
 }

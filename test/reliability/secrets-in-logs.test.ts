@@ -28,7 +28,11 @@ import {
  * keys, the HMAC secret or the Mem0 API key, not even a piece of one, and no full phone number.
  */
 const AREA = 651;
-const CALLERS = { known: fictionalNumber(AREA, 11), deadLettered: fictionalNumber(AREA, 12), unarchived: fictionalNumber(AREA, 13) };
+const CALLERS = {
+  known: fictionalNumber(AREA, 11),
+  deadLettered: fictionalNumber(AREA, 12),
+  unarchived: fictionalNumber(AREA, 13),
+};
 /** The shortest piece of a secret that must not appear: its random part leaves no room for chance matches. */
 const SECRET_PIECE = 12;
 
@@ -167,7 +171,8 @@ async function session(
   const record = async (name: string, answer: Promise<Answer>) => {
     answers[name] = (await answer).status;
   };
-  const preCallBody = (callerId: string) => JSON.stringify({ caller_id: callerId, call_sid: `CA${randomBytes(8).toString('hex')}` });
+  const preCallBody = (callerId: string) =>
+    JSON.stringify({ caller_id: callerId, call_sid: `CA${randomBytes(8).toString('hex')}` });
   const withKey = (key: string) => ({ 'X-Workspace-Key': key });
   const known = testCall(CALLERS.known, 0);
 
@@ -182,39 +187,135 @@ async function session(
 
   // Keys missing, wrong, or swapped for one another (a misconfigured agent sends the wrong secret).
   await record('pre-call, no key', send(stack.urls.clientData, { body: preCallBody(known.callerId) }));
-  await record('pre-call, wrong key', send(stack.urls.clientData, { body: preCallBody(known.callerId), headers: withKey(`${keys.workspaceKey}x`) }));
-  await record('pre-call, the in-call key', send(stack.urls.clientData, { body: preCallBody(known.callerId), headers: withKey(keys.retrieveApiKey) }));
-  await record('pre-call, the HMAC secret as key', send(stack.urls.clientData, { body: preCallBody(known.callerId), headers: withKey(keys.hmacKey) }));
-  await record('pre-call, the Mem0 API key as key', send(stack.urls.clientData, { body: preCallBody(known.callerId), headers: withKey(mem0ApiKey) }));
+  await record(
+    'pre-call, wrong key',
+    send(stack.urls.clientData, { body: preCallBody(known.callerId), headers: withKey(`${keys.workspaceKey}x`) }),
+  );
+  await record(
+    'pre-call, the in-call key',
+    send(stack.urls.clientData, { body: preCallBody(known.callerId), headers: withKey(keys.retrieveApiKey) }),
+  );
+  await record(
+    'pre-call, the HMAC secret as key',
+    send(stack.urls.clientData, { body: preCallBody(known.callerId), headers: withKey(keys.hmacKey) }),
+  );
+  await record(
+    'pre-call, the Mem0 API key as key',
+    send(stack.urls.clientData, { body: preCallBody(known.callerId), headers: withKey(mem0ApiKey) }),
+  );
   const goodKey = withKey(keys.workspaceKey);
-  await record('pre-call, broken JSON', send(stack.urls.clientData, { body: `{"caller_id":"${known.callerId}",`, headers: goodKey }));
-  await record('pre-call, not UTF-8', send(stack.urls.clientData, { body: Buffer.from([0x7b, 0xff, 0x7d]), headers: goodKey }));
-  await record('pre-call, invalid caller id', send(stack.urls.clientData, { body: JSON.stringify({ caller_id: `${known.callerId}<script>` }), headers: goodKey }));
-  await record('pre-call, body too large', send(stack.urls.clientData, { body: JSON.stringify({ caller_id: known.callerId, pad: 'x'.repeat(20_000) }), headers: goodKey }));
+  await record(
+    'pre-call, broken JSON',
+    send(stack.urls.clientData, { body: `{"caller_id":"${known.callerId}",`, headers: goodKey }),
+  );
+  await record(
+    'pre-call, not UTF-8',
+    send(stack.urls.clientData, { body: Buffer.from([0x7b, 0xff, 0x7d]), headers: goodKey }),
+  );
+  await record(
+    'pre-call, invalid caller id',
+    send(stack.urls.clientData, { body: JSON.stringify({ caller_id: `${known.callerId}<script>` }), headers: goodKey }),
+  );
+  await record(
+    'pre-call, body too large',
+    send(stack.urls.clientData, {
+      body: JSON.stringify({ caller_id: known.callerId, pad: 'x'.repeat(20_000) }),
+      headers: goodKey,
+    }),
+  );
   await record('pre-call, GET', send(stack.urls.clientData, { headers: goodKey }));
-  await record('unknown path', send(`${url}/client-data/extra`, { body: preCallBody(known.callerId), headers: goodKey }));
+  await record(
+    'unknown path',
+    send(`${url}/client-data/extra`, { body: preCallBody(known.callerId), headers: goodKey }),
+  );
 
   const searchBody = JSON.stringify({ query: 'allergy', user_id: known.callerId });
   await record('in-call, no key', send(stack.urls.retrieve, { body: searchBody }));
-  await record('in-call, the workspace key', send(stack.urls.retrieve, { body: searchBody, headers: { 'X-Api-Key': keys.workspaceKey } }));
+  await record(
+    'in-call, the workspace key',
+    send(stack.urls.retrieve, { body: searchBody, headers: { 'X-Api-Key': keys.workspaceKey } }),
+  );
   const retrieveKey = { 'X-Api-Key': keys.retrieveApiKey };
   await record('in-call, broken JSON', send(stack.urls.retrieve, { body: '{"query":', headers: retrieveKey }));
-  await record('in-call, empty query', send(stack.urls.retrieve, { body: JSON.stringify({ query: ' ', user_id: known.callerId }), headers: retrieveKey }));
-  await record('in-call, limit out of range', send(stack.urls.retrieve, { body: JSON.stringify({ query: 'cake', user_id: known.callerId, limit: 500 }), headers: retrieveKey }));
+  await record(
+    'in-call, empty query',
+    send(stack.urls.retrieve, { body: JSON.stringify({ query: ' ', user_id: known.callerId }), headers: retrieveKey }),
+  );
+  await record(
+    'in-call, limit out of range',
+    send(stack.urls.retrieve, {
+      body: JSON.stringify({ query: 'cake', user_id: known.callerId, limit: 500 }),
+      headers: retrieveKey,
+    }),
+  );
 
-  const signed = (body: string, secret: string, at = Date.now() / 1000) => ({ 'ElevenLabs-Signature': signElevenLabsPayload(body, secret, at) });
+  const signed = (body: string, secret: string, at = Date.now() / 1000) => ({
+    'ElevenLabs-Signature': signElevenLabsPayload(body, secret, at),
+  });
   const another = testCall(CALLERS.known, 1).rawBody;
   await record('post-call, no signature', send(stack.urls.postCall, { body: another }));
-  await record('post-call, signed with the workspace key', send(stack.urls.postCall, { body: another, headers: signed(another, keys.workspaceKey) }));
-  await record('post-call, the secret itself as signature', send(stack.urls.postCall, { body: another, headers: { 'ElevenLabs-Signature': `t=${Math.floor(Date.now() / 1000)},v0=${keys.hmacKey}` } }));
-  await record('post-call, stale signature', send(stack.urls.postCall, { body: another, headers: signed(another, keys.hmacKey, Date.now() / 1000 - 3600) }));
-  await record('post-call, malformed signature', send(stack.urls.postCall, { body: another, headers: { 'ElevenLabs-Signature': keys.hmacKey } }));
+  await record(
+    'post-call, signed with the workspace key',
+    send(stack.urls.postCall, { body: another, headers: signed(another, keys.workspaceKey) }),
+  );
+  await record(
+    'post-call, the secret itself as signature',
+    send(stack.urls.postCall, {
+      body: another,
+      headers: { 'ElevenLabs-Signature': `t=${Math.floor(Date.now() / 1000)},v0=${keys.hmacKey}` },
+    }),
+  );
+  await record(
+    'post-call, stale signature',
+    send(stack.urls.postCall, { body: another, headers: signed(another, keys.hmacKey, Date.now() / 1000 - 3600) }),
+  );
+  await record(
+    'post-call, malformed signature',
+    send(stack.urls.postCall, { body: another, headers: { 'ElevenLabs-Signature': keys.hmacKey } }),
+  );
   const broken = `{"type":"post_call_transcription","data":{"conversation_id":"conv_broken","metadata":{"phone_call":{"external_number":"${known.callerId}"}}`;
-  await record('post-call, signed broken JSON', send(stack.urls.postCall, { body: broken, headers: signed(broken, keys.hmacKey) }));
-  const noConversation = JSON.stringify({ type: 'post_call_transcription', data: { metadata: { phone_call: { external_number: known.callerId } } } });
-  await record('post-call, signed payload without conversation', send(stack.urls.postCall, { body: noConversation, headers: signed(noConversation, keys.hmacKey) }));
-  await record('post-call, call initiation failure', postCallTo(url, JSON.stringify({ type: 'call_initiation_failure', data: { conversation_id: 'conv_busy', failure_reason: 'busy', metadata: { type: 'twilio', body: { From: known.callerId } } } }), keys.hmacKey));
-  await record('post-call, audio', postCallTo(url, JSON.stringify({ type: 'post_call_audio', data: { conversation_id: known.conversationId, agent_id: known.agentId, full_audio: Buffer.from('ID3 not really audio').toString('base64') } }), keys.hmacKey));
+  await record(
+    'post-call, signed broken JSON',
+    send(stack.urls.postCall, { body: broken, headers: signed(broken, keys.hmacKey) }),
+  );
+  const noConversation = JSON.stringify({
+    type: 'post_call_transcription',
+    data: { metadata: { phone_call: { external_number: known.callerId } } },
+  });
+  await record(
+    'post-call, signed payload without conversation',
+    send(stack.urls.postCall, { body: noConversation, headers: signed(noConversation, keys.hmacKey) }),
+  );
+  await record(
+    'post-call, call initiation failure',
+    postCallTo(
+      url,
+      JSON.stringify({
+        type: 'call_initiation_failure',
+        data: {
+          conversation_id: 'conv_busy',
+          failure_reason: 'busy',
+          metadata: { type: 'twilio', body: { From: known.callerId } },
+        },
+      }),
+      keys.hmacKey,
+    ),
+  );
+  await record(
+    'post-call, audio',
+    postCallTo(
+      url,
+      JSON.stringify({
+        type: 'post_call_audio',
+        data: {
+          conversation_id: known.conversationId,
+          agent_id: known.agentId,
+          full_audio: Buffer.from('ID3 not really audio').toString('base64'),
+        },
+      }),
+      keys.hmacKey,
+    ),
+  );
   await stack.ingestIdle();
 
   // Mem0 down, in the ways it goes down, while callers ring and search.
@@ -231,7 +332,10 @@ async function session(
   await record('in-call, Mem0 resets', searchAt(url, known.callerId, 'cake', keys.retrieveApiKey));
   // A call that comes in while Mem0 is down is retried, then dead-lettered.
   mem0.behave({ mode: 'status', status: 503 });
-  await record('post-call, Mem0 down during ingest', postCallTo(url, testCall(CALLERS.deadLettered, 2).rawBody, keys.hmacKey));
+  await record(
+    'post-call, Mem0 down during ingest',
+    postCallTo(url, testCall(CALLERS.deadLettered, 2).rawBody, keys.hmacKey),
+  );
   await stack.ingestIdle();
   mem0.behave({ mode: 'normal' });
 
@@ -256,7 +360,8 @@ async function session(
 /** Every piece of `secret` of SECRET_PIECE characters. */
 function pieces(secret: string): string[] {
   const all: string[] = [];
-  for (let start = 0; start + SECRET_PIECE <= secret.length; start++) all.push(secret.slice(start, start + SECRET_PIECE));
+  for (let start = 0; start + SECRET_PIECE <= secret.length; start++)
+    all.push(secret.slice(start, start + SECRET_PIECE));
   return all;
 }
 
@@ -265,7 +370,17 @@ function captureConsole(sink: string[], undo: Array<() => void>): void {
   for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
     const original = console[method];
     console[method] = (...args: unknown[]) => {
-      sink.push(args.map((arg) => (arg instanceof Error ? `${arg.stack ?? arg.message} ${String(arg.cause ?? '')}` : typeof arg === 'string' ? arg : safeJson(arg))).join(' '));
+      sink.push(
+        args
+          .map((arg) =>
+            arg instanceof Error
+              ? `${arg.stack ?? arg.message} ${String(arg.cause ?? '')}`
+              : typeof arg === 'string'
+                ? arg
+                : safeJson(arg),
+          )
+          .join(' '),
+      );
     };
     undo.push(() => (console[method] = original));
   }

@@ -60,9 +60,15 @@ describe('npm start killed with SIGKILL right after post-call acknowledged a cal
       expect((await postCallTo(first.url, midWrite.rawBody, keys.hmacKey)).status).toBe(200);
       const hangingWrite = (conversationId: string) =>
         mem0.requests.some(
-          (r) => r.path === '/v3/memories/add/' && (r.body as { metadata?: { conversation_id?: string } }).metadata?.conversation_id === conversationId,
+          (r) =>
+            r.path === '/v3/memories/add/' &&
+            (r.body as { metadata?: { conversation_id?: string } }).metadata?.conversation_id === conversationId,
         );
-      await eventually('a memory write of the second call hanging at Mem0', () => hangingWrite(midWrite.conversationId), INGEST_TIMEOUT_MS);
+      await eventually(
+        'a memory write of the second call hanging at Mem0',
+        () => hangingWrite(midWrite.conversationId),
+        INGEST_TIMEOUT_MS,
+      );
       const acknowledged = await postCallTo(first.url, unstarted.rawBody, keys.hmacKey);
       await first.kill();
 
@@ -76,7 +82,11 @@ describe('npm start killed with SIGKILL right after post-call acknowledged a cal
       mem0.behave({ mode: 'normal' });
       const second = await ChildStack.start(home, env);
       for (const call of [midWrite, unstarted]) {
-        await eventually(`${call.conversationId} in the ledger`, () => ledgerHas(home, call.conversationId), INGEST_TIMEOUT_MS);
+        await eventually(
+          `${call.conversationId} in the ledger`,
+          () => ledgerHas(home, call.conversationId),
+          INGEST_TIMEOUT_MS,
+        );
       }
       expect(second.logLines().join('\n')).toContain('resuming ingestion of 2 archived post-call payload(s)');
       for (const call of [done, midWrite, unstarted]) expect(memoriesOf(call)).toEqual(expectedCounts(call, 'mem0'));
@@ -92,7 +102,9 @@ describe('npm start killed with SIGKILL right after post-call acknowledged a cal
       const third = await ChildStack.start(home, env);
       // Resumption happens before the stack listens: had anything been resent, it would be logged by now.
       expect(third.logLines().join('\n')).not.toContain('resuming');
-      expect(dynamicVariables(await preCallTo(third.url, done.callerId, keys.workspaceKey)).returning_caller).toBe('yes');
+      expect(dynamicVariables(await preCallTo(third.url, done.callerId, keys.workspaceKey)).returning_caller).toBe(
+        'yes',
+      );
       expect(adds()).toBe(addsBefore);
       for (const call of [done, midWrite, unstarted]) expect(memoriesOf(call)).toEqual(expectedCounts(call, 'mem0'));
     }, 60_000);
@@ -115,13 +127,19 @@ describe('npm start killed with SIGKILL right after post-call acknowledged a cal
         returning_caller: 'yes',
         caller_name: call.callerName,
       });
-      expect(countsOf(await embeddedMemoriesOf(home, call.callerId), call.conversationId)).toEqual(expectedCounts(call, 'embedded'));
+      expect(countsOf(await embeddedMemoriesOf(home, call.callerId), call.conversationId)).toEqual(
+        expectedCounts(call, 'embedded'),
+      );
       await second.kill();
 
       const third = await ChildStack.start(home, env);
       expect(third.logLines().join('\n')).not.toContain('resuming');
-      expect(dynamicVariables(await preCallTo(third.url, call.callerId, keys.workspaceKey)).returning_caller).toBe('yes');
-      expect(countsOf(await embeddedMemoriesOf(home, call.callerId), call.conversationId)).toEqual(expectedCounts(call, 'embedded'));
+      expect(dynamicVariables(await preCallTo(third.url, call.callerId, keys.workspaceKey)).returning_caller).toBe(
+        'yes',
+      );
+      expect(countsOf(await embeddedMemoriesOf(home, call.callerId), call.conversationId)).toEqual(
+        expectedCounts(call, 'embedded'),
+      );
     }, 60_000);
   });
 });

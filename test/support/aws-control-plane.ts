@@ -54,22 +54,33 @@ export class AwsControlPlane {
     const body = Buffer.concat(chunks).toString('utf8');
     const target = String(request.headers['x-amz-target'] ?? '');
     if (this.refuseWith) return this.refuse(response, target, this.refuseWith);
-    if (target.startsWith('AmazonSQS.')) return this.sqs(target.slice('AmazonSQS.'.length), JSON.parse(body || '{}'), response);
-    if (target.startsWith('GraniteServiceVersion20100801.')) return this.cloudwatch(target.split('.')[1], JSON.parse(body || '{}'), response);
+    if (target.startsWith('AmazonSQS.'))
+      return this.sqs(target.slice('AmazonSQS.'.length), JSON.parse(body || '{}'), response);
+    if (target.startsWith('GraniteServiceVersion20100801.'))
+      return this.cloudwatch(target.split('.')[1], JSON.parse(body || '{}'), response);
     const form = new URLSearchParams(body);
     if (form.get('Action') === 'DescribeStacks') return this.describeStacks(form.get('StackName') ?? '', response);
     this.requests.push(`unknown ${request.method} ${request.url} ${target}`);
     response.writeHead(400).end();
   }
 
-  private refuse(response: http.ServerResponse, target: string, error: { status: number; code: string; message: string }): void {
+  private refuse(
+    response: http.ServerResponse,
+    target: string,
+    error: { status: number; code: string; message: string },
+  ): void {
     if (target) {
-      response.writeHead(error.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': `${error.code};Sender` });
+      response.writeHead(error.status, {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amzn-query-error': `${error.code};Sender`,
+      });
       response.end(JSON.stringify({ __type: error.code, message: error.message }));
       return;
     }
     response.writeHead(error.status, { 'content-type': 'text/xml' });
-    response.end(`<ErrorResponse><Error><Type>Sender</Type><Code>${error.code}</Code><Message>${error.message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`);
+    response.end(
+      `<ErrorResponse><Error><Type>Sender</Type><Code>${error.code}</Code><Message>${error.message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+    );
   }
 
   private describeStacks(name: string, response: http.ServerResponse): void {
@@ -84,7 +95,9 @@ export class AwsControlPlane {
       return;
     }
     const members = Object.entries(outputs)
-      .map(([key, value]) => `<member><OutputKey>${xml(key)}</OutputKey><OutputValue>${xml(value)}</OutputValue></member>`)
+      .map(
+        ([key, value]) => `<member><OutputKey>${xml(key)}</OutputKey><OutputValue>${xml(value)}</OutputValue></member>`,
+      )
       .join('');
     response.writeHead(200, { 'content-type': 'text/xml' });
     response.end(
@@ -102,14 +115,22 @@ export class AwsControlPlane {
       response.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
       response.end(JSON.stringify(payload));
     };
-    if (!queue) return reply(400, { __type: 'com.amazonaws.sqs#QueueDoesNotExist', message: 'The specified queue does not exist.' });
+    if (!queue)
+      return reply(400, {
+        __type: 'com.amazonaws.sqs#QueueDoesNotExist',
+        message: 'The specified queue does not exist.',
+      });
     switch (operation) {
       case 'GetQueueAttributes':
         return reply(200, { Attributes: queue.attributes() });
       case 'SendMessageBatch': {
         const entries = input.Entries as Array<{ Id: string; MessageBody: string }>;
         return reply(200, {
-          Successful: entries.map((entry) => ({ Id: entry.Id, MessageId: queue.send(entry.MessageBody), MD5OfMessageBody: md5(entry.MessageBody) })),
+          Successful: entries.map((entry) => ({
+            Id: entry.Id,
+            MessageId: queue.send(entry.MessageBody),
+            MD5OfMessageBody: md5(entry.MessageBody),
+          })),
           Failed: [],
         });
       }
@@ -138,7 +159,12 @@ export class AwsControlPlane {
   private cloudwatch(operation: string, input: Record<string, unknown>, response: http.ServerResponse): void {
     this.requests.push(`cloudwatch:${operation}:${String(input.MetricName)}`);
     response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
-    response.end(JSON.stringify({ Label: input.MetricName, Datapoints: this.metrics.get(`${String(input.Namespace)}/${String(input.MetricName)}`) ?? [] }));
+    response.end(
+      JSON.stringify({
+        Label: input.MetricName,
+        Datapoints: this.metrics.get(`${String(input.Namespace)}/${String(input.MetricName)}`) ?? [],
+      }),
+    );
   }
 }
 

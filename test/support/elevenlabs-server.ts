@@ -86,10 +86,20 @@ export class ElevenLabsLoopback {
     if (size === undefined) return void send(response, 404, { detail: { status: 'conversation_not_found' } });
     response.writeHead(200, { 'content-type': 'audio/mpeg' });
     if (behaviour.mode === 'stall') return void response.flushHeaders();
-    void this.stream(response, conversationId, size, behaviour.mode === 'drop' ? (behaviour.afterBytes ?? 0) : undefined);
+    void this.stream(
+      response,
+      conversationId,
+      size,
+      behaviour.mode === 'drop' ? (behaviour.afterBytes ?? 0) : undefined,
+    );
   }
 
-  private async stream(response: http.ServerResponse, conversationId: string, size: number, dropAfter?: number): Promise<void> {
+  private async stream(
+    response: http.ServerResponse,
+    conversationId: string,
+    size: number,
+    dropAfter?: number,
+  ): Promise<void> {
     let sent = 0;
     for (const chunk of chunksOf(conversationId, size)) {
       if (response.destroyed) return;

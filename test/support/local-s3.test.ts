@@ -63,7 +63,13 @@ describe('test support: local S3 (s3rver on loopback)', () => {
 
   it('documents why: s3rver itself emits the decoded key, which a Lambda would misread', async () => {
     const directory = await mkdtemp(path.join(tmpdir(), 'agentic-memory-s3rver-'));
-    const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, configureBuckets: [{ name: 'raw' }] });
+    const server = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      directory,
+      silent: true,
+      configureBuckets: [{ name: 'raw' }],
+    });
     const { port } = await server.run();
     const s3 = createS3Client({ endpoint: `http://127.0.0.1:${port}`, credentials: S3RVER_CREDENTIALS });
     try {

@@ -118,7 +118,12 @@ export class Mem0LoopbackServer {
   }
 
   /** Stores a memory directly, e.g. with a chosen creation time. */
-  seed(memory: { userId: string; memory: string; metadata?: Record<string, unknown>; createdAt?: string }): StoredMem0Memory {
+  seed(memory: {
+    userId: string;
+    memory: string;
+    metadata?: Record<string, unknown>;
+    createdAt?: string;
+  }): StoredMem0Memory {
     return this.store(
       { user_id: memory.userId, agent_id: null, app_id: null, run_id: null },
       memory.memory,
@@ -150,7 +155,13 @@ export class Mem0LoopbackServer {
     try {
       body = await readJson(request);
     } catch {
-      this.requests.push({ method: request.method ?? '', path: url.pathname, query: {}, body: undefined, headers: request.headers });
+      this.requests.push({
+        method: request.method ?? '',
+        path: url.pathname,
+        query: {},
+        body: undefined,
+        headers: request.headers,
+      });
       send(response, 400, { detail: 'JSON parse error' });
       return;
     }
@@ -211,7 +222,12 @@ export class Mem0LoopbackServer {
     const { method, path } = request;
     const ok = (payload: unknown) => ({ status: 200, payload });
     if (path === '/v1/ping/' && method === 'GET') {
-      return ok({ status: 'ok', org_id: 'org-loopback', project_id: 'project-loopback', user_email: 'loopback@example.test' });
+      return ok({
+        status: 'ok',
+        org_id: 'org-loopback',
+        project_id: 'project-loopback',
+        user_email: 'loopback@example.test',
+      });
     }
     if (path === '/v3/memories/add/' && method === 'POST') return ok(this.add(request.body));
     if (path === '/v3/memories/' && method === 'POST') return ok(this.list(request.body, request.query, url));
@@ -233,13 +249,17 @@ export class Mem0LoopbackServer {
       this.remove(memory);
       return ok({ message: 'Memory deleted successfully!' });
     }
-    throw new HttpError(one || event || history ? 405 : 404, one || event || history ? 'Method not allowed.' : 'Not found.');
+    throw new HttpError(
+      one || event || history ? 405 : 404,
+      one || event || history ? 'Method not allowed.' : 'Not found.',
+    );
   }
 
   private add(body: unknown): Record<string, unknown> {
     const payload = asObject(body, 'body');
     const messages = payload.messages;
-    if (!Array.isArray(messages) || messages.length === 0) throw new HttpError(400, 'messages must be a non-empty list');
+    if (!Array.isArray(messages) || messages.length === 0)
+      throw new HttpError(400, 'messages must be a non-empty list');
     for (const message of messages) {
       const m = asObject(message, 'message');
       if ((m.role !== 'user' && m.role !== 'assistant') || typeof m.content !== 'string') {
@@ -252,7 +272,8 @@ export class Mem0LoopbackServer {
     if (ENTITY_KEYS.every((key) => entities[key] === null)) {
       throw new HttpError(400, 'At least one of user_id, agent_id, app_id or run_id is required');
     }
-    const metadata = payload.metadata === undefined || payload.metadata === null ? {} : asObject(payload.metadata, 'metadata');
+    const metadata =
+      payload.metadata === undefined || payload.metadata === null ? {} : asObject(payload.metadata, 'metadata');
     const infer = payload.infer !== false;
 
     // Without inference every message is kept as it is; with it, the caller's messages stand in
@@ -262,7 +283,8 @@ export class Mem0LoopbackServer {
       .map((message) => message.content.trim())
       .filter((text) => text !== '');
     // `timestamp` (unix seconds) dates the memory, as the platform does.
-    const createdAt = typeof payload.timestamp === 'number' ? new Date(payload.timestamp * 1000).toISOString() : undefined;
+    const createdAt =
+      typeof payload.timestamp === 'number' ? new Date(payload.timestamp * 1000).toISOString() : undefined;
     const stored = texts.map((text) => this.store(entities, text, metadata, messages, createdAt));
 
     const eventId = randomUUID();
@@ -272,12 +294,21 @@ export class Mem0LoopbackServer {
       event_type: 'ADD',
       status: 'SUCCEEDED',
       payload: body,
-      results: stored.map((memory) => ({ id: memory.id, event: 'ADD', user_id: memory.user_id, data: { memory: memory.memory } })),
+      results: stored.map((memory) => ({
+        id: memory.id,
+        event: 'ADD',
+        user_id: memory.user_id,
+        data: { memory: memory.memory },
+      })),
       created_at: now,
       updated_at: now,
       latency: 0,
     });
-    return { message: 'Memory processing has been queued for background execution', status: 'PENDING', event_id: eventId };
+    return {
+      message: 'Memory processing has been queued for background execution',
+      status: 'PENDING',
+      event_id: eventId,
+    };
   }
 
   private list(body: unknown, query: Record<string, string>, url: URL): Record<string, unknown> {
@@ -306,7 +337,8 @@ export class Mem0LoopbackServer {
     if (typeof payload.query !== 'string' || payload.query.trim() === '') throw new HttpError(400, 'query is required');
     const filters = filtersOf(payload);
     const topK = payload.top_k === undefined ? 10 : payload.top_k;
-    if (typeof topK !== 'number' || !Number.isInteger(topK) || topK < 1) throw new HttpError(400, 'top_k must be a positive integer');
+    if (typeof topK !== 'number' || !Number.isInteger(topK) || topK < 1)
+      throw new HttpError(400, 'top_k must be a positive integer');
     const threshold = typeof payload.threshold === 'number' ? payload.threshold : 0;
 
     const candidates = [...this.memories.values()].filter((memory) => matches(memory, filters));
@@ -335,7 +367,10 @@ export class Mem0LoopbackServer {
     const pageSize = positiveInteger(query.page_size ?? '100', 'page_size');
     const byEntity = new Map<string, { type: string; name: string; memories: StoredMem0Memory[] }>();
     for (const memory of this.memories.values()) {
-      for (const [type, name] of [['user', memory.user_id], ['agent', memory.agent_id]] as const) {
+      for (const [type, name] of [
+        ['user', memory.user_id],
+        ['agent', memory.agent_id],
+      ] as const) {
         if (name === null) continue;
         const entry = byEntity.get(`${type}:${name}`) ?? { type, name, memories: [] };
         entry.memories.push(memory);
@@ -368,7 +403,8 @@ export class Mem0LoopbackServer {
   private update(id: string, body: unknown): StoredMem0Memory {
     const memory = this.existing(id);
     const payload = asObject(body, 'body');
-    if (payload.text === undefined && payload.metadata === undefined) throw new HttpError(400, 'text or metadata is required');
+    if (payload.text === undefined && payload.metadata === undefined)
+      throw new HttpError(400, 'text or metadata is required');
     const old = memory.memory;
     if (typeof payload.text === 'string') memory.memory = payload.text;
     if (payload.metadata !== undefined) memory.metadata = asObject(payload.metadata, 'metadata');
@@ -442,7 +478,8 @@ function filtersOf(body: unknown): Filters {
   if (payload.filters === undefined) throw new HttpError(400, 'filters is required');
   const filters = asObject(payload.filters, 'filters');
   validateFilters(filters);
-  if (!namesEntity(filters)) throw new HttpError(400, 'filters must include one of user_id, agent_id, app_id or run_id');
+  if (!namesEntity(filters))
+    throw new HttpError(400, 'filters must include one of user_id, agent_id, app_id or run_id');
   return filters;
 }
 
@@ -456,7 +493,10 @@ function validateFilters(filters: Filters): void {
     } else if (key === 'metadata') {
       asObject(value, 'metadata');
     } else if (CAMEL_ENTITY_KEYS.includes(key)) {
-      throw new HttpError(400, `Invalid filter key '${key}': entity ids are snake_case (user_id, agent_id, app_id, run_id)`);
+      throw new HttpError(
+        400,
+        `Invalid filter key '${key}': entity ids are snake_case (user_id, agent_id, app_id, run_id)`,
+      );
     } else {
       throw new HttpError(400, `Invalid filter key '${key}'`);
     }
@@ -486,8 +526,14 @@ function matches(memory: StoredMem0Memory, filters: Filters): boolean {
 // ---- helpers ---------------------------------------------------------------------------------------
 
 function entitiesOf(source: Record<string, unknown>): Record<EntityKey, string | null> {
-  const entity = (key: EntityKey) => (typeof source[key] === 'string' && source[key] !== '' ? (source[key] as string) : null);
-  return { user_id: entity('user_id'), agent_id: entity('agent_id'), app_id: entity('app_id'), run_id: entity('run_id') };
+  const entity = (key: EntityKey) =>
+    typeof source[key] === 'string' && source[key] !== '' ? (source[key] as string) : null;
+  return {
+    user_id: entity('user_id'),
+    agent_id: entity('agent_id'),
+    app_id: entity('app_id'),
+    run_id: entity('run_id'),
+  };
 }
 
 function newestFirst(memories: StoredMem0Memory[]): StoredMem0Memory[] {
@@ -499,7 +545,8 @@ function newestFirst(memories: StoredMem0Memory[]): StoredMem0Memory[] {
 }
 
 function asObject(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, `${what} must be an object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new HttpError(400, `${what} must be an object`);
   return value as Record<string, unknown>;
 }
 

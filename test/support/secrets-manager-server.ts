@@ -19,15 +19,34 @@ export class SecretsManagerLoopback {
       response.setHeader('content-type', 'application/x-amz-json-1.1');
       if (target === 'secretsmanager.PutSecretValue' && SecretId !== undefined && value !== undefined && SecretString) {
         this.values.set(SecretId, SecretString);
-        response.end(JSON.stringify({ ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${SecretId}`, Name: SecretId, VersionId: '2', VersionStages: ['AWSCURRENT'] }));
+        response.end(
+          JSON.stringify({
+            ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${SecretId}`,
+            Name: SecretId,
+            VersionId: '2',
+            VersionStages: ['AWSCURRENT'],
+          }),
+        );
         return;
       }
       if (target !== 'secretsmanager.GetSecretValue' || value === undefined) {
         response.statusCode = 400;
-        response.end(JSON.stringify({ __type: 'ResourceNotFoundException', message: 'Secrets Manager can\'t find the specified secret.' }));
+        response.end(
+          JSON.stringify({
+            __type: 'ResourceNotFoundException',
+            message: "Secrets Manager can't find the specified secret.",
+          }),
+        );
         return;
       }
-      response.end(JSON.stringify({ ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${SecretId}`, Name: SecretId, SecretString: value, VersionId: '1' }));
+      response.end(
+        JSON.stringify({
+          ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${SecretId}`,
+          Name: SecretId,
+          SecretString: value,
+          VersionId: '1',
+        }),
+      );
     });
   });
 

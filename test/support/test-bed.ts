@@ -92,7 +92,12 @@ export class TestBed {
       tools: this.tools.clientData,
       allowList,
     });
-    this.retrieve = createRetrieveHandler({ secrets, memory, settings: retrieveSettings(env), tools: this.tools.retrieve });
+    this.retrieve = createRetrieveHandler({
+      secrets,
+      memory,
+      settings: retrieveSettings(env),
+      tools: this.tools.retrieve,
+    });
     this.postCall = createPostCallHandler({ secrets, archive, tools: this.tools.postCall, allowList });
     const persistence = new DynamoDBPersistenceLayer({
       tableName: table,
@@ -116,7 +121,11 @@ export class TestBed {
   }
 
   /** POSTs a body to the pre-call endpoint with the workspace key (override headers to test auth). */
-  callClientData(body: unknown, headers: Record<string, string> = { 'x-workspace-key': WORKSPACE_KEY }, sourceIp?: string) {
+  callClientData(
+    body: unknown,
+    headers: Record<string, string> = { 'x-workspace-key': WORKSPACE_KEY },
+    sourceIp?: string,
+  ) {
     return this.clientData(apiGatewayEvent({ body: body as object, headers, sourceIp }), lambdaContext('client-data'));
   }
 
@@ -128,7 +137,12 @@ export class TestBed {
   deliverPostCall(payload: object | Buffer | string, options: { base64?: boolean; sourceIp?: string } = {}) {
     const { rawBody, signature } = signedPostCall(payload);
     return this.postCall(
-      apiGatewayEvent({ body: rawBody, base64: options.base64, sourceIp: options.sourceIp, headers: { 'elevenlabs-signature': signature } }),
+      apiGatewayEvent({
+        body: rawBody,
+        base64: options.base64,
+        sourceIp: options.sourceIp,
+        headers: { 'elevenlabs-signature': signature },
+      }),
       lambdaContext('post-call'),
     );
   }

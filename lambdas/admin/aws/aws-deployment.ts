@@ -29,7 +29,10 @@ export async function openAwsDeployment(options: AwsDeploymentOptions): Promise<
     const outputs = await stackOutputs(cloudformation, options.stackName);
     const region = await cloudformation.config.region();
     // An S3 endpoint of one's own (an S3-compatible server) is addressed path-style, not by bucket host name.
-    const s3 = new S3Client({ ...common, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL) });
+    const s3 = new S3Client({
+      ...common,
+      forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL),
+    });
     const sqs = new SQSClient(common);
     const cloudwatch = new CloudWatchClient(common);
     const secretsManager = new SecretsManagerClient(common);
@@ -46,7 +49,11 @@ export async function openAwsDeployment(options: AwsDeploymentOptions): Promise<
         bucket: outputs.ArchiveBucketName,
         region,
       }),
-      endpoints: { clientData: outputs.ClientDataApiUrl, retrieve: outputs.RetrieveApiUrl, postCall: outputs.PostCallApiUrl },
+      endpoints: {
+        clientData: outputs.ClientDataApiUrl,
+        retrieve: outputs.RetrieveApiUrl,
+        postCall: outputs.PostCallApiUrl,
+      },
       endpointKeys: () => secrets.endpointKeys(),
       secrets,
       quiesce: async () => undefined,

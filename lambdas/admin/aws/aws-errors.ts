@@ -24,10 +24,16 @@ export function fromAwsError(error: unknown): AdminError | undefined {
     );
   }
   if (typeof message === 'string' && /region is missing/i.test(message)) {
-    return new AdminError('no AWS region: pass --region, or set AWS_REGION (or a region in your AWS profile)', EXIT.usage, { cause: error });
+    return new AdminError(
+      'no AWS region: pass --region, or set AWS_REGION (or a region in your AWS profile)',
+      EXIT.usage,
+      { cause: error },
+    );
   }
   if (name && NO_ACCESS.has(name)) {
-    return new AdminError(`AWS refused the request (${name}): ${message ?? ''}`.trim(), EXIT.noAccess, { cause: error });
+    return new AdminError(`AWS refused the request (${name}): ${message ?? ''}`.trim(), EXIT.noAccess, {
+      cause: error,
+    });
   }
   return undefined;
 }

@@ -1,4 +1,8 @@
-import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { usageError } from '../admin-error';
 import type { EndpointKeys, SecretLocation, SecretsAdmin, SettableSecret } from '../deployment';
 import type { StackOutputs } from './stack-outputs';
@@ -16,21 +20,46 @@ export class SecretsManagerAdmin implements SecretsAdmin {
       `aws secretsmanager get-secret-value --region ${this.region} --secret-id ${secret} --query SecretString --output text`;
     const locations: SecretLocation[] = [
       { name: 'mem0ApiKey', label: 'Mem0 API key', location: this.outputs.Mem0ApiKeySecretName, settable: true },
-      { name: 'hmacKey', label: 'ElevenLabs webhook HMAC key', location: this.outputs.HmacKeySecretName, settable: true },
+      {
+        name: 'hmacKey',
+        label: 'ElevenLabs webhook HMAC key',
+        location: this.outputs.HmacKeySecretName,
+        settable: true,
+      },
     ];
     if (this.outputs.ElevenLabsApiKeySecretName) {
-      locations.push({ name: 'elevenLabsApiKey', label: 'ElevenLabs API key (recordings)', location: this.outputs.ElevenLabsApiKeySecretName, settable: true });
+      locations.push({
+        name: 'elevenLabsApiKey',
+        label: 'ElevenLabs API key (recordings)',
+        location: this.outputs.ElevenLabsApiKeySecretName,
+        settable: true,
+      });
     }
     locations.push(
-      { name: 'workspaceKey', label: 'workspace key (pre-call)', location: this.outputs.WorkspaceKeySecretName, settable: false, hint: read(this.outputs.WorkspaceKeySecretName) },
-      { name: 'retrieveApiKey', label: 'retrieve key (search tool)', location: this.outputs.RetrieveApiKeySecretName, settable: false, hint: read(this.outputs.RetrieveApiKeySecretName) },
+      {
+        name: 'workspaceKey',
+        label: 'workspace key (pre-call)',
+        location: this.outputs.WorkspaceKeySecretName,
+        settable: false,
+        hint: read(this.outputs.WorkspaceKeySecretName),
+      },
+      {
+        name: 'retrieveApiKey',
+        label: 'retrieve key (search tool)',
+        location: this.outputs.RetrieveApiKeySecretName,
+        settable: false,
+        hint: read(this.outputs.RetrieveApiKeySecretName),
+      },
     );
     return locations;
   }
 
   async set(name: SettableSecret, value: string): Promise<string> {
     const location = this.locations().find((entry) => entry.name === name && entry.settable);
-    if (!location) throw usageError(`this stack has no ${name} secret (recording downloads are off: deploy with downloadRecordings: true)`);
+    if (!location)
+      throw usageError(
+        `this stack has no ${name} secret (recording downloads are off: deploy with downloadRecordings: true)`,
+      );
     await this.client.send(new PutSecretValueCommand({ SecretId: location.location, SecretString: value }));
     return `stored in ${location.location}; warm functions use it within the secrets cache time (5 minutes by default)`;
   }

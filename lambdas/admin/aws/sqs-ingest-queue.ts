@@ -12,7 +12,11 @@ import type { IngestQueueAdmin, QueueStatus } from '../deployment';
 import { objectCreatedEvent } from '../s3-notification';
 
 /** Metric names and dimension as the handlers emit them (lambdas/shared/powertools.ts). */
-const INGEST_FAILED = { namespace: 'AgenticMemory', name: 'IngestFailed', dimension: { Name: 'service', Value: 'ingest' } };
+const INGEST_FAILED = {
+  namespace: 'AgenticMemory',
+  name: 'IngestFailed',
+  dimension: { Name: 'service', Value: 'ingest' },
+};
 const FAILURE_WINDOW_HOURS = 24;
 const SQS_BATCH = 10;
 /** Long enough to send a batch on and delete it; a crash in between redelivers it, harmlessly. */
@@ -41,7 +45,13 @@ export class SqsIngestQueue implements IngestQueueAdmin {
     const [main, dead, oldest, failed, samples] = await Promise.all([
       this.attributes(this.options.queueUrl),
       this.attributes(this.options.deadLetterQueueUrl),
-      this.latest('AWS/SQS', 'ApproximateAgeOfOldestMessage', { Name: 'QueueName', Value: queueName(this.options.queueUrl) }, 'Maximum', 15 * 60),
+      this.latest(
+        'AWS/SQS',
+        'ApproximateAgeOfOldestMessage',
+        { Name: 'QueueName', Value: queueName(this.options.queueUrl) },
+        'Maximum',
+        15 * 60,
+      ),
       this.sum(INGEST_FAILED.namespace, INGEST_FAILED.name, INGEST_FAILED.dimension, FAILURE_WINDOW_HOURS * 3600),
       this.peekDeadLetters(),
     ]);
@@ -95,7 +105,8 @@ export class SqsIngestQueue implements IngestQueueAdmin {
           Entries: messages.map((message, i) => ({ Id: String(i), ReceiptHandle: message.ReceiptHandle })),
         }),
       );
-      if (deleted.Failed?.length) throw new Error(`SQS kept ${deleted.Failed.length} redriven message(s) in the dead-letter queue`);
+      if (deleted.Failed?.length)
+        throw new Error(`SQS kept ${deleted.Failed.length} redriven message(s) in the dead-letter queue`);
       moved += messages.length;
       total = Math.max(total, moved);
       onProgress?.(moved, total);
@@ -104,15 +115,24 @@ export class SqsIngestQueue implements IngestQueueAdmin {
   }
 
   private async send(entries: Array<{ Id: string; MessageBody: string }>): Promise<void> {
-    const answer = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: this.options.queueUrl, Entries: entries }));
+    const answer = await this.sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: this.options.queueUrl, Entries: entries }),
+    );
     if (answer.Failed?.length) {
-      throw new Error(`SQS refused ${answer.Failed.length} message(s): ${answer.Failed[0].Code} ${answer.Failed[0].Message ?? ''}`.trim());
+      throw new Error(
+        `SQS refused ${answer.Failed.length} message(s): ${answer.Failed[0].Code} ${answer.Failed[0].Message ?? ''}`.trim(),
+      );
     }
   }
 
   private async attributes(queueUrl: string): Promise<Record<QueueCount, number>> {
-    const answer = await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: [...QUEUE_COUNTS] }));
-    return Object.fromEntries(QUEUE_COUNTS.map((name) => [name, Number(answer.Attributes?.[name] ?? 0)])) as Record<QueueCount, number>;
+    const answer = await this.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: [...QUEUE_COUNTS] }),
+    );
+    return Object.fromEntries(QUEUE_COUNTS.map((name) => [name, Number(answer.Attributes?.[name] ?? 0)])) as Record<
+      QueueCount,
+      number
+    >;
   }
 
   /** Up to ten dead letters, looked at without taking them (visibility 0). */
@@ -128,18 +148,31 @@ export class SqsIngestQueue implements IngestQueueAdmin {
     return (answer.Messages ?? [])
       .map((message) => ({
         keys: keysOf(message.Body),
-        at: message.Attributes?.SentTimestamp ? new Date(Number(message.Attributes.SentTimestamp)).toISOString() : undefined,
+        at: message.Attributes?.SentTimestamp
+          ? new Date(Number(message.Attributes.SentTimestamp)).toISOString()
+          : undefined,
       }))
       .sort((a, b) => (b.at ?? '').localeCompare(a.at ?? ''));
   }
 
-  private async latest(namespace: string, metric: string, dimension: { Name: string; Value: string }, statistic: 'Maximum', seconds: number): Promise<number | undefined> {
+  private async latest(
+    namespace: string,
+    metric: string,
+    dimension: { Name: string; Value: string },
+    statistic: 'Maximum',
+    seconds: number,
+  ): Promise<number | undefined> {
     const points = await this.datapoints(namespace, metric, dimension, statistic, seconds, 60);
     const newest = points.sort((a, b) => (b.Timestamp?.getTime() ?? 0) - (a.Timestamp?.getTime() ?? 0))[0];
     return newest?.[statistic];
   }
 
-  private async sum(namespace: string, metric: string, dimension: { Name: string; Value: string }, seconds: number): Promise<number> {
+  private async sum(
+    namespace: string,
+    metric: string,
+    dimension: { Name: string; Value: string },
+    seconds: number,
+  ): Promise<number> {
     const points = await this.datapoints(namespace, metric, dimension, 'Sum', seconds, 3600);
     return points.reduce((total, point) => total + (point.Sum ?? 0), 0);
   }

@@ -25,7 +25,9 @@ export async function stackOutputs(cloudformation: CloudFormationClient, stackNa
   } catch (error) {
     const { name, message } = error as { name?: string; message?: string };
     if (name === 'ValidationError' && /does not exist/i.test(message ?? '')) {
-      throw notFound(`no stack named ${stackName} in this account and region (deploy it with npx cdk deploy, or check --stack and --region)`);
+      throw notFound(
+        `no stack named ${stackName} in this account and region (deploy it with npx cdk deploy, or check --stack and --region)`,
+      );
     }
     throw error;
   }
@@ -35,7 +37,8 @@ export async function stackOutputs(cloudformation: CloudFormationClient, stackNa
     throw new AdminError(`stack ${stackName} is ${stack.StackStatus}: wait for it to finish`, EXIT.failed);
   }
   const outputs: Record<string, string> = {};
-  for (const output of stack.Outputs ?? []) if (output.OutputKey && output.OutputValue) outputs[output.OutputKey] = output.OutputValue;
+  for (const output of stack.Outputs ?? [])
+    if (output.OutputKey && output.OutputValue) outputs[output.OutputKey] = output.OutputValue;
   const missing = REQUIRED_OUTPUTS.filter((name) => !outputs[name]);
   if (missing.length > 0) {
     throw notFound(

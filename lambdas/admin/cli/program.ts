@@ -35,7 +35,11 @@ Exit codes: 0 done, 1 failed, 2 usage error (bad option or argument; confirmatio
 without a terminal), 3 not found (stack, caller, conversation, data directory),
 4 no access (AWS credentials missing, expired or refused).`;
 
-const SECRET_CHOICES: Record<string, SettableSecret> = { mem0: 'mem0ApiKey', hmac: 'hmacKey', elevenlabs: 'elevenLabsApiKey' };
+const SECRET_CHOICES: Record<string, SettableSecret> = {
+  mem0: 'mem0ApiKey',
+  hmac: 'hmacKey',
+  elevenlabs: 'elevenLabsApiKey',
+};
 const WAIT_TIMEOUT_MS = 300_000;
 
 /** Runs one command line; returns the exit code. */
@@ -43,21 +47,30 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const say = (line = '') => void io.stdout.write(`${line}\n`);
   const program = new Command('agentic-memory')
     .description('Operate an AgenticMemory deployment: on AWS (--stack NAME) or on this machine (--local).')
-    .addOption(new Option('--stack <name>', 'a deployed stack, found by its CloudFormation outputs (AWS credentials from the usual chain)'))
-    .addOption(new Option('--region <region>', 'AWS region of the stack (default: AWS_REGION or your profile\'s)'))
+    .addOption(
+      new Option(
+        '--stack <name>',
+        'a deployed stack, found by its CloudFormation outputs (AWS credentials from the usual chain)',
+      ),
+    )
+    .addOption(new Option('--region <region>', "AWS region of the stack (default: AWS_REGION or your profile's)"))
     .addOption(new Option('--local', 'the local stack (npm start) and its data directory'))
-    .addOption(new Option('--home <dir>', 'the local data directory (default: AGENTIC_MEMORY_HOME or ./.agentic-memory)'))
+    .addOption(
+      new Option('--home <dir>', 'the local data directory (default: AGENTIC_MEMORY_HOME or ./.agentic-memory)'),
+    )
     .addHelpText('after', EXIT_CODES_HELP)
     .showHelpAfterError('(add --help for usage)')
     .configureHelp({ showGlobalOptions: true })
     .exitOverride()
-    .configureOutput({ writeOut: (text) => void io.stdout.write(text), writeErr: (text) => void io.stderr.write(text) });
+    .configureOutput({
+      writeOut: (text) => void io.stdout.write(text),
+      writeErr: (text) => void io.stderr.write(text),
+    });
 
   let exitCode: number = EXIT.ok;
   /** An action on the chosen deployment; the command's parsed arguments come along with its options. */
-  const withDeployment = (
-    work: (deployment: Deployment, options: Record<string, unknown>, args: unknown[]) => Promise<number | void>,
-  ) =>
+  const withDeployment =
+    (work: (deployment: Deployment, options: Record<string, unknown>, args: unknown[]) => Promise<number | void>) =>
     async (...args: unknown[]) => {
       const command = args[args.length - 1] as Command;
       const options = command.optsWithGlobals<TargetOptions & Record<string, unknown>>();
@@ -71,10 +84,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   program
     .command('forget')
-    .description('Erase a caller: their memories, every archived object under their prefixes, the recordings and raw webhooks of their conversations.')
-    .addArgument(new Argument('<caller>', 'phone number (any format with a country code) or caller id').argParser(callerArgument))
+    .description(
+      'Erase a caller: their memories, every archived object under their prefixes, the recordings and raw webhooks of their conversations.',
+    )
+    .addArgument(
+      new Argument('<caller>', 'phone number (any format with a country code) or caller id').argParser(callerArgument),
+    )
     .option('-y, --yes', 'do not ask for confirmation')
-    .addHelpText('after', '\nShows what it will erase and asks first (unless --yes). Afterwards a pre-call for that number is a new caller.')
+    .addHelpText(
+      'after',
+      '\nShows what it will erase and asks first (unless --yes). Afterwards a pre-call for that number is a new caller.',
+    )
     .action(
       withDeployment(async (deployment, options, [caller]) => {
         const callerId = caller as CallerId;
@@ -86,7 +106,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         if (!options.yes) {
           const prompter = new Prompter(io.stdin, io.stdout);
           if (!prompter.interactive) throw usageError('not a terminal: add --yes to erase without confirmation');
-          const answer = (await prompter.ask('Erase all of this? It cannot be undone. [y/N] ').finally(() => prompter.close())).trim();
+          const answer = (
+            await prompter.ask('Erase all of this? It cannot be undone. [y/N] ').finally(() => prompter.close())
+          ).trim();
           if (!/^y(es)?$/i.test(answer)) {
             say('Nothing was erased.');
             return EXIT.failed;
@@ -109,14 +131,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   program
     .command('export')
-    .description('Everything held about a caller (memories, archived transcripts, pre-call records, recording keys) as one JSON document.')
+    .description(
+      'Everything held about a caller (memories, archived transcripts, pre-call records, recording keys) as one JSON document.',
+    )
     .addArgument(new Argument('<caller>', 'phone number or caller id').argParser(callerArgument))
     .option('-o, --output <file>', 'write the document to a file (mode 0600) instead of standard output')
     .action(
       withDeployment(async (deployment, options, [caller]) => {
         const callerId = caller as CallerId;
         const bar = progressBar(io.stderr, 'Reading the archive');
-        const document = await exportCaller(deployment, callerId, (done, total) => bar.update(done, total)).finally(() => bar.finish());
+        const document = await exportCaller(deployment, callerId, (done, total) => bar.update(done, total)).finally(
+          () => bar.finish(),
+        );
         const json = `${JSON.stringify(document, null, 2)}\n`;
         if (typeof options.output === 'string') {
           const file = path.resolve(io.cwd, options.output);
@@ -133,7 +159,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   program
     .command('replay')
-    .description('Re-ingest: move the dead-letter queue back to the worker, or re-ingest chosen conversations or a date range from the archive. Idempotent.')
+    .description(
+      'Re-ingest: move the dead-letter queue back to the worker, or re-ingest chosen conversations or a date range from the archive. Idempotent.',
+    )
     .option('--dead-letters', 'redrive every dead-lettered payload')
     .option('--conversation <id...>', 'conversation ids to re-ingest')
     .option('--from <date>', 'first day (YYYY-MM-DD, UTC, as the inbox folders are named) to re-ingest')
@@ -192,7 +220,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .description('Set the Mem0 API key and the ElevenLabs HMAC key (input hidden); show where the generated keys live.')
     .option('--set <which...>', `only these: ${Object.keys(SECRET_CHOICES).join(', ')}`)
     .option('--list', 'only show where each secret lives')
-    .addHelpText('after', '\nOn a terminal each value is typed hidden; Enter keeps the current one. From a pipe, one line per secret.')
+    .addHelpText(
+      'after',
+      '\nOn a terminal each value is typed hidden; Enter keeps the current one. From a pipe, one line per secret.',
+    )
     .action(
       withDeployment(async (deployment, options) => {
         const locations = deployment.secrets.locations();
@@ -204,12 +235,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         }
         if (options.list) return;
         const wanted = secretsToSet(options.set as string[] | undefined);
-        const settable = locations.filter((entry) => entry.settable && (!wanted || wanted.includes(entry.name as SettableSecret)));
+        const settable = locations.filter(
+          (entry) => entry.settable && (!wanted || wanted.includes(entry.name as SettableSecret)),
+        );
         for (const name of wanted ?? []) {
           if (settable.some((entry) => entry.name === name)) continue;
           const entry = locations.find((location) => location.name === name);
           throw usageError(
-            entry ? `the ${entry.label} cannot be set here: it is ${entry.location}` : `${deployment.description} has no ${name} secret`,
+            entry
+              ? `the ${entry.label} cannot be set here: it is ${entry.location}`
+              : `${deployment.description} has no ${name} secret`,
           );
         }
         const prompter = new Prompter(io.stdin, io.stdout);
@@ -230,17 +265,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   program
     .command('smoke')
-    .description('Prove the stack end to end as ElevenLabs would, with a synthetic test caller who is erased at the end.')
+    .description(
+      'Prove the stack end to end as ElevenLabs would, with a synthetic test caller who is erased at the end.',
+    )
     .option('--timeout <seconds>', 'how long the call may take to become memory', '90')
     .addHelpText('after', '\nPrints each step with its latency; exits 1 if any step fails.')
     .action(
       withDeployment(async (deployment, options) => {
         const seconds = Number(options.timeout);
-        if (!Number.isFinite(seconds) || seconds <= 0) throw usageError(`--timeout must be a number of seconds, not "${String(options.timeout)}"`);
+        if (!Number.isFinite(seconds) || seconds <= 0)
+          throw usageError(`--timeout must be a number of seconds, not "${String(options.timeout)}"`);
         say(`Smoke test of ${deployment.description}`);
         const report = await runSmoke(deployment, {
           rememberTimeoutMs: seconds * 1000,
-          onStep: (step) => say(`${step.ok ? '✓' : '✗'} ${step.name.padEnd(62)} ${String(step.ms).padStart(6)} ms  ${step.detail}`),
+          onStep: (step) =>
+            say(`${step.ok ? '✓' : '✗'} ${step.name.padEnd(62)} ${String(step.ms).padStart(6)} ms  ${step.detail}`),
         });
         say(report.ok ? 'All steps passed.' : `${report.steps.filter((s) => !s.ok).length} step(s) failed.`);
         return report.ok ? EXIT.ok : EXIT.failed;
@@ -285,7 +324,9 @@ async function openTarget(options: TargetOptions, io: CliIo): Promise<Deployment
     local = require('../local/local-deployment') as typeof import('../local/local-deployment');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') {
-      throw usageError('--local needs a checkout of AgenticMemory with its development dependencies installed (npm ci)');
+      throw usageError(
+        '--local needs a checkout of AgenticMemory with its development dependencies installed (npm ci)',
+      );
     }
     throw error;
   }
@@ -293,7 +334,9 @@ async function openTarget(options: TargetOptions, io: CliIo): Promise<Deployment
 }
 
 function targetFlags(options: TargetOptions): string {
-  return options.stack ? `--stack ${options.stack}${options.region ? ` --region ${options.region}` : ''}` : `--local${options.home ? ` --home ${options.home}` : ''}`;
+  return options.stack
+    ? `--stack ${options.stack}${options.region ? ` --region ${options.region}` : ''}`
+    : `--local${options.home ? ` --home ${options.home}` : ''}`;
 }
 
 const LISTED_PER_GROUP = 20;
@@ -319,13 +362,19 @@ function describeHoldings(plan: CallerData, say: (line?: string) => void): void 
 function describeStatus(description: string, status: QueueStatus, say: (line?: string) => void, flags: string): void {
   const age = status.oldestMessageAgeSeconds;
   say(description);
-  say(`  ingest queue       ${status.waiting} waiting${status.inFlight === undefined ? ' or in flight' : `, ${status.inFlight} in flight`}`);
+  say(
+    `  ingest queue       ${status.waiting} waiting${status.inFlight === undefined ? ' or in flight' : `, ${status.inFlight} in flight`}`,
+  );
   say(`  oldest message     ${age === undefined ? '-' : `${age} s`}`);
-  say(`  dead letters       ${status.deadLetters}${status.deadLetters > 0 ? `   (fix the cause, then: agentic-memory replay --dead-letters ${flags})` : ''}`);
+  say(
+    `  dead letters       ${status.deadLetters}${status.deadLetters > 0 ? `   (fix the cause, then: agentic-memory replay --dead-letters ${flags})` : ''}`,
+  );
   const failures = status.recentFailures;
   say(`  recent failures    ${failures.count ?? '?'} ${failures.description}`);
   for (const letter of failures.deadLettered) {
-    say(`    ${letter.at ?? 'unknown time'}  ${letter.keys.join(', ') || '(no inbox key)'}${letter.reason ? `  ${letter.reason}` : ''}`);
+    say(
+      `    ${letter.at ?? 'unknown time'}  ${letter.keys.join(', ') || '(no inbox key)'}${letter.reason ? `  ${letter.reason}` : ''}`,
+    );
   }
 }
 
@@ -334,14 +383,17 @@ async function waitForEmptyQueue(deployment: Deployment): Promise<QueueStatus> {
   for (;;) {
     const status = await deployment.queue.status();
     if (status.waiting + (status.inFlight ?? 0) === 0) return status;
-    if (Date.now() - startedAt > WAIT_TIMEOUT_MS) throw new AdminError(`the ingest queue is still not empty after ${WAIT_TIMEOUT_MS / 1000} s`, EXIT.failed);
+    if (Date.now() - startedAt > WAIT_TIMEOUT_MS)
+      throw new AdminError(`the ingest queue is still not empty after ${WAIT_TIMEOUT_MS / 1000} s`, EXIT.failed);
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
 
 function reportFailure(error: unknown, io: CliIo): number {
   if (error instanceof CommanderError) {
-    return error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version'
+    return error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.help' ||
+      error.code === 'commander.version'
       ? EXIT.ok
       : EXIT.usage;
   }

@@ -13,7 +13,10 @@ const REDRAW_MS = 100;
  * One line, redrawn in place: `label [#########...............]  37/100`. Only on a terminal;
  * anywhere else (a pipe, a log file, a test) it prints nothing, so output stays parseable.
  */
-export function progressBar(output: ProgressOutput, label: string): { update(done: number, total: number): void; finish(): void } {
+export function progressBar(
+  output: ProgressOutput,
+  label: string,
+): { update(done: number, total: number): void; finish(): void } {
   let drawnAt = 0;
   let drawn = false;
   const draw = (done: number, total: number) => {

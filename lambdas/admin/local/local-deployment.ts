@@ -39,7 +39,9 @@ export interface LocalDeploymentOptions {
 export async function openLocalDeployment(options: LocalDeploymentOptions): Promise<Deployment> {
   const home = path.resolve(options.home);
   if (!existsSync(home)) {
-    throw notFound(`no local data directory at ${home}: start the local stack once (npm start), or pass --home (AGENTIC_MEMORY_HOME)`);
+    throw notFound(
+      `no local data directory at ${home}: start the local stack once (npm start), or pass --home (AGENTIC_MEMORY_HOME)`,
+    );
   }
   const running = await readStackDescriptor(home);
   let started: LocalStack | undefined;
@@ -55,12 +57,23 @@ export async function openLocalDeployment(options: LocalDeploymentOptions): Prom
         log: { format: 'pretty', level: 'WARN', colours: false, write: (line) => options.log?.(line) },
       });
     } catch (error) {
-      throw new AdminError(`could not open the local stack in ${home}: ${(error as Error).message}`, EXIT.failed, { cause: error });
+      throw new AdminError(`could not open the local stack in ${home}: ${(error as Error).message}`, EXIT.failed, {
+        cause: error,
+      });
     }
-    target = { url: started.url, archiveEndpoint: started.archive.endpoint, bucket: started.archive.bucket, memoryBackend: started.memoryBackend };
+    target = {
+      url: started.url,
+      archiveEndpoint: started.archive.endpoint,
+      bucket: started.archive.bucket,
+      memoryBackend: started.memoryBackend,
+    };
   }
 
-  const s3 = createS3Client({ endpoint: target.archiveEndpoint, region: LOCAL_REGION, credentials: S3RVER_CREDENTIALS });
+  const s3 = createS3Client({
+    endpoint: target.archiveEndpoint,
+    region: LOCAL_REGION,
+    credentials: S3RVER_CREDENTIALS,
+  });
   const description = `local stack in ${home}${started ? '' : ` (running at ${target.url})`}`;
   return {
     description,
@@ -72,13 +85,20 @@ export async function openLocalDeployment(options: LocalDeploymentOptions): Prom
       s3,
       bucket: target.bucket,
     }),
-    endpoints: { clientData: `${target.url}/client-data`, retrieve: `${target.url}/retrieve`, postCall: `${target.url}/post-call` },
+    endpoints: {
+      clientData: `${target.url}/client-data`,
+      retrieve: `${target.url}/retrieve`,
+      postCall: `${target.url}/post-call`,
+    },
     endpointKeys: () => readLocalKeys(home, options.env),
     secrets: new LocalSecretsAdmin(home),
     async quiesce() {
       if (!started) return;
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([started.ingestIdle(), new Promise((resolve) => (timer = setTimeout(resolve, QUIESCE_TIMEOUT_MS)))]);
+      await Promise.race([
+        started.ingestIdle(),
+        new Promise((resolve) => (timer = setTimeout(resolve, QUIESCE_TIMEOUT_MS))),
+      ]);
       clearTimeout(timer);
     },
     async close() {
@@ -92,7 +112,8 @@ export async function openLocalDeployment(options: LocalDeploymentOptions): Prom
 function localMemory(home: string, backend: 'embedded' | 'mem0', env: Env): MemoryStore {
   if (backend === 'embedded') return new EmbeddedMemoryStore({ directory: path.join(home, 'memory') });
   const apiKey = env.MEM0_API_KEY?.trim();
-  if (!apiKey) throw usageError('the local stack keeps memories in Mem0: set MEM0_API_KEY (and MEM0_HOST) as for npm start');
+  if (!apiKey)
+    throw usageError('the local stack keeps memories in Mem0: set MEM0_API_KEY (and MEM0_HOST) as for npm start');
   return new Mem0MemoryStore(async () => mem0Client(apiKey, env.MEM0_HOST?.trim() || undefined));
 }
 

@@ -81,7 +81,11 @@ export class LocalIngestQueue implements IngestQueueAdmin {
     for (const name of names.filter((n) => n.endsWith('.json'))) {
       const file = path.join(this.options.deadLetterDirectory, name);
       try {
-        const letter = JSON.parse(await readFile(file, 'utf8')) as { keys?: unknown; reason?: unknown; deadLetteredAt?: unknown };
+        const letter = JSON.parse(await readFile(file, 'utf8')) as {
+          keys?: unknown;
+          reason?: unknown;
+          deadLetteredAt?: unknown;
+        };
         letters.push({
           file,
           keys: Array.isArray(letter.keys) ? letter.keys.filter((key): key is string => typeof key === 'string') : [],

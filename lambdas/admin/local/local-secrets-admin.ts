@@ -13,11 +13,39 @@ export class LocalSecretsAdmin implements SecretsAdmin {
   locations(): SecretLocation[] {
     const file = path.join(this.home, KEYS_FILE);
     return [
-      { name: 'mem0ApiKey', label: 'Mem0 API key', location: 'MEM0_API_KEY in the environment of npm start (never stored)', settable: false, hint: 'unset: the embedded memory store is used' },
-      { name: 'hmacKey', label: 'ElevenLabs webhook HMAC key', location: `${file} (hmacKey), unless ${KEY_ENV.hmacKey} is set`, settable: true },
-      { name: 'elevenLabsApiKey', label: 'ElevenLabs API key (recordings)', location: 'ELEVENLABS_API_KEY in the environment of npm start (never stored)', settable: false },
-      { name: 'workspaceKey', label: 'workspace key (pre-call)', location: `${file} (workspaceKey), unless ${KEY_ENV.workspaceKey} is set`, settable: false, hint: 'generated on the first start' },
-      { name: 'retrieveApiKey', label: 'retrieve key (search tool)', location: `${file} (retrieveApiKey), unless ${KEY_ENV.retrieveApiKey} is set`, settable: false, hint: 'generated on the first start' },
+      {
+        name: 'mem0ApiKey',
+        label: 'Mem0 API key',
+        location: 'MEM0_API_KEY in the environment of npm start (never stored)',
+        settable: false,
+        hint: 'unset: the embedded memory store is used',
+      },
+      {
+        name: 'hmacKey',
+        label: 'ElevenLabs webhook HMAC key',
+        location: `${file} (hmacKey), unless ${KEY_ENV.hmacKey} is set`,
+        settable: true,
+      },
+      {
+        name: 'elevenLabsApiKey',
+        label: 'ElevenLabs API key (recordings)',
+        location: 'ELEVENLABS_API_KEY in the environment of npm start (never stored)',
+        settable: false,
+      },
+      {
+        name: 'workspaceKey',
+        label: 'workspace key (pre-call)',
+        location: `${file} (workspaceKey), unless ${KEY_ENV.workspaceKey} is set`,
+        settable: false,
+        hint: 'generated on the first start',
+      },
+      {
+        name: 'retrieveApiKey',
+        label: 'retrieve key (search tool)',
+        location: `${file} (retrieveApiKey), unless ${KEY_ENV.retrieveApiKey} is set`,
+        settable: false,
+        hint: 'generated on the first start',
+      },
     ];
   }
 
@@ -27,6 +55,8 @@ export class LocalSecretsAdmin implements SecretsAdmin {
       return `saved in ${file}; restart the local stack (npm start) to use it`;
     }
     const variable = name === 'mem0ApiKey' ? 'MEM0_API_KEY' : 'ELEVENLABS_API_KEY';
-    throw usageError(`the local stack reads the ${name === 'mem0ApiKey' ? 'Mem0' : 'ElevenLabs'} API key from its environment only: ${variable}=… npm start`);
+    throw usageError(
+      `the local stack reads the ${name === 'mem0ApiKey' ? 'Mem0' : 'ElevenLabs'} API key from its environment only: ${variable}=… npm start`,
+    );
   }
 }

@@ -29,7 +29,9 @@ function datePath(at: Date): string {
 
 export function clientDataKey(callerId: string, callSid: string | undefined, at: Date): string {
   const time = at.toISOString().slice(11, 23).replace(/[:.]/g, '');
-  const call = callSid ? segment(callSid) : createHash('sha256').update(`${callerId}${at.getTime()}`).digest('hex').slice(0, 12);
+  const call = callSid
+    ? segment(callSid)
+    : createHash('sha256').update(`${callerId}${at.getTime()}`).digest('hex').slice(0, 12);
   return `${CLIENT_DATA_PREFIX}${segment(callerId)}/${datePath(at)}/${time}-${call}.json`;
 }
 

@@ -19,7 +19,9 @@ export function eventStreamSerdeProvider(): EventStreamMarshaller {
   return { serialize: notBundled, deserialize: notBundled };
 }
 
-export function resolveEventStreamSerdeConfig<T extends { eventStreamSerdeProvider: (config: T) => EventStreamMarshaller }>(input: T) {
+export function resolveEventStreamSerdeConfig<
+  T extends { eventStreamSerdeProvider: (config: T) => EventStreamMarshaller },
+>(input: T) {
   return Object.assign(input, { eventStreamMarshaller: input.eventStreamSerdeProvider(input) });
 }
 

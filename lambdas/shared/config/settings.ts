@@ -81,7 +81,9 @@ export function clientDataSettings(env: Env = process.env): ClientDataSettings {
     memoryDeadlineMs: read.integer(ENV.memoryDeadlineMs, DEFAULT_MEMORY_DEADLINE_MS, 50, 25_000),
     overridePrompt: read.boolean(ENV.overridePrompt, true),
     overrideFirstMessage: read.boolean(ENV.overrideFirstMessage, true),
-    basePromptTemplate: read.text(ENV.basePromptTemplate, MEMORY_CONTEXT_PLACEHOLDER, { mustContain: MEMORY_CONTEXT_PLACEHOLDER }),
+    basePromptTemplate: read.text(ENV.basePromptTemplate, MEMORY_CONTEXT_PLACEHOLDER, {
+      mustContain: MEMORY_CONTEXT_PLACEHOLDER,
+    }),
     newCallerGreeting: read.text(ENV.newCallerGreeting, DEFAULT_NEW_CALLER_GREETING, { maxLength: 1000 }),
     maxFacts: read.integer(ENV.contextMaxFacts, 10, 0, 100),
     maxHighlights: read.integer(ENV.contextMaxHighlights, 3, 0, 20),

@@ -24,7 +24,9 @@ export function memoryContext(memory: CallerMemory, name: string | undefined, bo
   }
 
   const header = ['## Caller memory', introduction(memory.previousCalls, name)];
-  const facts = uniqueTexts(memory.facts).slice(0, bounds.maxFacts).map((text) => `- ${clip(text)}`);
+  const facts = uniqueTexts(memory.facts)
+    .slice(0, bounds.maxFacts)
+    .map((text) => `- ${clip(text)}`);
   const highlights = memory.highlights.slice(0, bounds.maxHighlights).map((m) => `- ${dateOf(m)}${clip(summaryOf(m))}`);
   const guidance = [
     '',

@@ -36,5 +36,11 @@ export interface ConversationRecord {
 export type PostCallEvent =
   | { type: 'post_call_transcription'; eventTimestamp?: number; conversation: ConversationRecord; legacy: boolean }
   | { type: 'post_call_audio'; eventTimestamp?: number; conversationId: string; agentId?: string; audioBase64: string }
-  | { type: 'call_initiation_failure'; eventTimestamp?: number; conversationId?: string; agentId?: string; failureReason?: string }
+  | {
+      type: 'call_initiation_failure';
+      eventTimestamp?: number;
+      conversationId?: string;
+      agentId?: string;
+      failureReason?: string;
+    }
   | { type: 'other'; wireType: string; eventTimestamp?: number; conversationId?: string };

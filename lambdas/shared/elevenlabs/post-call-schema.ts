@@ -57,7 +57,11 @@ const audioSchema = object({
 export function parsePostCallPayload(body: Record<string, unknown>): PostCallEvent {
   if (isLegacyFlat(body)) {
     const { conversation_id } = validate(legacySchema, body);
-    return { type: 'post_call_transcription', conversation: legacyConversationRecord(conversation_id, body), legacy: true };
+    return {
+      type: 'post_call_transcription',
+      conversation: legacyConversationRecord(conversation_id, body),
+      legacy: true,
+    };
   }
   const envelope = validate(envelopeSchema, body);
   const eventTimestamp = num(body.event_timestamp);
@@ -88,7 +92,12 @@ export function parsePostCallPayload(body: Record<string, unknown>): PostCallEve
       };
     }
     default:
-      return { type: 'other', wireType: envelope.type, eventTimestamp, conversationId: str(rec(envelope.data)?.conversation_id) };
+      return {
+        type: 'other',
+        wireType: envelope.type,
+        eventTimestamp,
+        conversationId: str(rec(envelope.data)?.conversation_id),
+      };
   }
 }
 

@@ -66,7 +66,12 @@ export class ElevenLabsRecordings implements RecordingSource {
 function describe(error: unknown): string {
   const parts: string[] = [];
   for (let current = error, depth = 0; current && typeof current === 'object' && depth < 4; depth++) {
-    const { name, code, message, cause } = current as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
+    const { name, code, message, cause } = current as {
+      name?: unknown;
+      code?: unknown;
+      message?: unknown;
+      cause?: unknown;
+    };
     for (const part of [name, code, message]) if (typeof part === 'string' && !parts.includes(part)) parts.push(part);
     current = cause;
   }

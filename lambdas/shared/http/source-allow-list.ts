@@ -29,7 +29,12 @@ export class SourceAllowList {
 
   /** Parses the comma-separated form used in the environment. */
   static fromEnvironment(value: string | undefined): SourceAllowList {
-    return new SourceAllowList((value ?? '').split(',').map((e) => e.trim()).filter((e) => e !== ''));
+    return new SourceAllowList(
+      (value ?? '')
+        .split(',')
+        .map((e) => e.trim())
+        .filter((e) => e !== ''),
+    );
   }
 
   /** 403 for a caller outside the list; nothing when the list is empty. */

@@ -83,7 +83,8 @@ export function text(rules: TextRules = {}): Schema<string> {
 
 /** Absent (and, when `nullable`, null) reads as undefined. */
 export function optional<T>(schema: Schema<T>, options: { nullable?: boolean } = {}): Schema<T | undefined> {
-  return (value, field) => (value === undefined || (options.nullable && value === null) ? undefined : schema(value, field));
+  return (value, field) =>
+    value === undefined || (options.nullable && value === null) ? undefined : schema(value, field);
 }
 
 /** The second schema reads what the first one gives, when the first one found no problem. */

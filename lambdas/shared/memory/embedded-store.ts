@@ -55,9 +55,12 @@ export class EmbeddedMemoryStore implements MemoryStore {
 
   async add(callerId: CallerId, memory: NewMemory): Promise<void> {
     const createdAt = new Date().toISOString();
-    const records = snippetsOf(memory).map(
-      (text): StoredMemory => ({ id: randomUUID(), memory: text, metadata: { ...memory.metadata }, createdAt }),
-    );
+    const records = snippetsOf(memory).map((text): StoredMemory => ({
+      id: randomUUID(),
+      memory: text,
+      metadata: { ...memory.metadata },
+      createdAt,
+    }));
     if (records.length > 0) await this.callers.append(callerId, records);
   }
 
@@ -89,8 +92,8 @@ const MIN_SNIPPET_WORDS = 3;
 const SMALL_TALK = new Set(
   (
     'yes yeah yep no nope ok okay alright right sure fine good great perfect lovely wonderful nice well oh ' +
-    'um uh hmm hi hello hey bye goodbye thank thanks you so much very that that\'s is it it\'s all everything ' +
-    'for now the a and just please really i i\'m me we that\'ll be sounds have day too bit'
+    "um uh hmm hi hello hey bye goodbye thank thanks you so much very that that's is it it's all everything " +
+    "for now the a and just please really i i'm me we that'll be sounds have day too bit"
   ).split(' '),
 );
 
@@ -146,7 +149,11 @@ function normalise(text: string): string {
 }
 
 function onlySmallTalk(text: string): boolean {
-  const words = text.toLowerCase().replace(/’/g, "'").match(/[\p{L}\p{N}']+/gu) ?? [];
+  const words =
+    text
+      .toLowerCase()
+      .replace(/’/g, "'")
+      .match(/[\p{L}\p{N}']+/gu) ?? [];
   return words.every((word) => SMALL_TALK.has(word));
 }
 
@@ -157,10 +164,11 @@ function wordCount(text: string): number {
 // ---- ranking -----------------------------------------------------------------------------------
 
 const STOP_WORDS = new Set(
-  ('a about am an and any are as at be been but by can could did do does for from had has have he her ' +
+  (
+    'a about am an and any are as at be been but by can could did do does for from had has have he her ' +
     'him his how i if in into is it its just me my no not of on or our she so than that the their them ' +
-    'then there they this to uh um us was we were what when where which who why will with would you your')
-    .split(' '),
+    'then there they this to uh um us was we were what when where which who why will with would you your'
+  ).split(' '),
 );
 /** The newest memory's score is multiplied by 1 + this, the oldest's by 1. */
 const RECENCY_BOOST = 0.1;

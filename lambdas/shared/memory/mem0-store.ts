@@ -145,7 +145,9 @@ export class Mem0MemoryStore implements MemoryStore {
   async callerIds(): Promise<CallerId[]> {
     const callers: CallerId[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
-      const response: unknown = await this.call('callerIds', (client) => client.users({ page, pageSize: MEM0_MAX_PAGE_SIZE }));
+      const response: unknown = await this.call('callerIds', (client) =>
+        client.users({ page, pageSize: MEM0_MAX_PAGE_SIZE }),
+      );
       const results = resultsOf(response, 'callerIds');
       for (const entity of results) {
         if (!isRecord(entity) || (entity.type !== undefined && entity.type !== 'user')) continue;

@@ -44,7 +44,12 @@ beforeAll(async () => {
     [SECRET_NAMES.workspace]: WORKSPACE_KEY,
     [SECRET_NAMES.retrieve]: RETRIEVE_KEY,
   });
-  const route = (path: string, handler: Route['handler']): Route => ({ method: 'POST', path, functionName: path.slice(1), handler });
+  const route = (path: string, handler: Route['handler']): Route => ({
+    method: 'POST',
+    path,
+    functionName: path.slice(1),
+    handler,
+  });
   bridge = new HttpBridge(
     [route('/client-data', bed.clientData), route('/retrieve', bed.retrieve), route('/post-call', bed.postCall)],
     createLocalPowertools('bridge', { format: 'json', level: 'ERROR', write: () => undefined }).logger,
@@ -90,14 +95,35 @@ afterAll(async () => {
 async function callOf(callerId: string, callerName: string): Promise<string> {
   const call = demoCall({ callerId, callerName });
   expect((await bed.deliverPostCall(call.payload)).statusCode).toBe(200);
-  expect((await bed.deliverPostCall({ type: 'post_call_audio', data: { conversation_id: call.conversationId, full_audio: 'SUQz' } })).statusCode).toBe(200);
+  expect(
+    (
+      await bed.deliverPostCall({
+        type: 'post_call_audio',
+        data: { conversation_id: call.conversationId, full_audio: 'SUQz' },
+      })
+    ).statusCode,
+  ).toBe(200);
   expect(await bed.drainIngest()).toEqual({ batchItemFailures: [] });
-  expect((await bed.callClientData({ caller_id: callerId, agent_id: 'agent_1', called_number: '+15555550100', call_sid: 'CA1' })).statusCode).toBe(200);
+  expect(
+    (
+      await bed.callClientData({
+        caller_id: callerId,
+        agent_id: 'agent_1',
+        called_number: '+15555550100',
+        call_sid: 'CA1',
+      })
+    ).statusCode,
+  ).toBe(200);
   return call.conversationId;
 }
 
 async function returning(callerId: string): Promise<string> {
-  const answer = await bed.callClientData({ caller_id: callerId, agent_id: 'agent_1', called_number: '+15555550100', call_sid: 'CA2' });
+  const answer = await bed.callClientData({
+    caller_id: callerId,
+    agent_id: 'agent_1',
+    called_number: '+15555550100',
+    call_sid: 'CA2',
+  });
   return (json(answer).dynamic_variables as Record<string, string>).returning_caller;
 }
 
@@ -135,12 +161,23 @@ describe('forget and export on AWS', () => {
 
 describe('queue operations on AWS', () => {
   it('status: depth and in-flight from SQS, oldest age and failures from CloudWatch, dead letters peeked', async () => {
-    const event = (key: string) => JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Put', s3: { object: { key } } }] });
-    plane.queue(queueUrl).send(event('post-call/raw/2026-11-20/conv_waiting/post_call_transcription-0123456789abcdef.json'));
-    plane.queue(deadLetterQueueUrl).send(event('post-call/raw/2026-11-19/conv_dead/post_call_transcription-0123456789abcdef.json'));
+    const event = (key: string) =>
+      JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Put', s3: { object: { key } } }] });
+    plane
+      .queue(queueUrl)
+      .send(event('post-call/raw/2026-11-20/conv_waiting/post_call_transcription-0123456789abcdef.json'));
+    plane
+      .queue(deadLetterQueueUrl)
+      .send(event('post-call/raw/2026-11-19/conv_dead/post_call_transcription-0123456789abcdef.json'));
     const now = Math.floor(Date.now() / 1000);
-    plane.metrics.set('AWS/SQS/ApproximateAgeOfOldestMessage', [{ Timestamp: now - 120, Maximum: 30 }, { Timestamp: now - 60, Maximum: 95 }]);
-    plane.metrics.set('AgenticMemory/IngestFailed', [{ Timestamp: now - 7200, Sum: 3 }, { Timestamp: now - 3600, Sum: 2 }]);
+    plane.metrics.set('AWS/SQS/ApproximateAgeOfOldestMessage', [
+      { Timestamp: now - 120, Maximum: 30 },
+      { Timestamp: now - 60, Maximum: 95 },
+    ]);
+    plane.metrics.set('AgenticMemory/IngestFailed', [
+      { Timestamp: now - 7200, Sum: 3 },
+      { Timestamp: now - 3600, Sum: 2 },
+    ]);
 
     const run = await cli(['status', ...aws, '--json']);
 
@@ -154,7 +191,12 @@ describe('queue operations on AWS', () => {
       recentFailures: {
         description: 'failed ingest attempts in the last 24 hours (metric IngestFailed)',
         count: 5,
-        deadLettered: [{ keys: ['post-call/raw/2026-11-19/conv_dead/post_call_transcription-0123456789abcdef.json'], at: expect.any(String) }],
+        deadLettered: [
+          {
+            keys: ['post-call/raw/2026-11-19/conv_dead/post_call_transcription-0123456789abcdef.json'],
+            at: expect.any(String),
+          },
+        ],
       },
     });
     // Peeking leaves the dead letter where it is.
@@ -163,7 +205,8 @@ describe('queue operations on AWS', () => {
 
   it('replay --dead-letters moves every dead letter back to the ingest queue, in batches', async () => {
     const dead = plane.queue(deadLetterQueueUrl);
-    for (let i = 0; i < 14; i++) dead.send(JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Put', s3: { object: { key: `k${i}` } } }] }));
+    for (let i = 0; i < 14; i++)
+      dead.send(JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Put', s3: { object: { key: `k${i}` } } }] }));
     const before = plane.queue(queueUrl).messages.length;
 
     const run = await cli(['replay', '--dead-letters', ...aws]);
@@ -193,7 +236,9 @@ describe('secrets on AWS', () => {
     const run = await cli(['secrets', ...aws, '--list']);
     expect(run.code).toBe(0);
     for (const name of Object.values(SECRET_NAMES)) expect(run.stdout).toContain(name);
-    expect(run.stdout).toContain(`aws secretsmanager get-secret-value --region us-east-1 --secret-id ${SECRET_NAMES.workspace}`);
+    expect(run.stdout).toContain(
+      `aws secretsmanager get-secret-value --region us-east-1 --secret-id ${SECRET_NAMES.workspace}`,
+    );
     expect(run.stdout).not.toContain(WORKSPACE_KEY);
   });
 
@@ -244,7 +289,8 @@ describe('clear errors', () => {
     const home = mkdtempSync(path.join(tmpdir(), 'no-aws-'));
     const saved = { ...process.env };
     try {
-      for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[name];
+      for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'])
+        delete process.env[name];
       Object.assign(process.env, {
         HOME: home,
         AWS_CONFIG_FILE: path.join(home, 'config'),
@@ -260,7 +306,11 @@ describe('clear errors', () => {
   });
 
   it('credentials AWS refuses: no access (4)', async () => {
-    plane.refuseWith = { status: 403, code: 'ExpiredToken', message: 'The security token included in the request is expired' };
+    plane.refuseWith = {
+      status: 403,
+      code: 'ExpiredToken',
+      message: 'The security token included in the request is expired',
+    };
     try {
       const run = await cli(['status', ...aws]);
       expect(run.code).toBe(4);

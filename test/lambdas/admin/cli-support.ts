@@ -25,7 +25,11 @@ export function capture(tty = false) {
 
 /** Standard input: lines fed from a pipe, or a terminal (`tty`) that answers with `input`. */
 export function stdinOf(input: string, options: { tty?: boolean } = {}) {
-  const stream = new PassThrough() as PassThrough & { isTTY?: boolean; setRawMode?: (mode: boolean) => void; rawModes: boolean[] };
+  const stream = new PassThrough() as PassThrough & {
+    isTTY?: boolean;
+    setRawMode?: (mode: boolean) => void;
+    rawModes: boolean[];
+  };
   stream.rawModes = [];
   if (options.tty) {
     stream.isTTY = true;
@@ -39,7 +43,12 @@ export function stdinOf(input: string, options: { tty?: boolean } = {}) {
 /** Runs the CLI in this process, as `npx agentic-memory …` would with this environment. */
 export async function cli(
   argv: string[],
-  options: { env?: Record<string, string | undefined>; stdin?: ReturnType<typeof stdinOf>; stderrTty?: boolean; cwd?: string } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    stdin?: ReturnType<typeof stdinOf>;
+    stderrTty?: boolean;
+    cwd?: string;
+  } = {},
 ): Promise<CliRun> {
   const stdout = capture();
   const stderr = capture(options.stderrTty);

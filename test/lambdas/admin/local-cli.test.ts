@@ -7,7 +7,16 @@ import { S3ArchiveAdmin, listAll } from '../../../lambdas/admin/s3-archive-admin
 import { audioKey, callerClientDataPrefix, callerPrefix } from '../../../lambdas/shared/archive/archive-keys';
 import { createS3Client } from '../../../lambdas/shared/archive/archive';
 import { callerFileName } from '../../../lambdas/shared/memory/embedded-store';
-import { dynamicVariables, postCall, preCall, removeHome, search, startTestStack, tempHome, type TestStack } from '../../local/local-stack-support';
+import {
+  dynamicVariables,
+  postCall,
+  preCall,
+  removeHome,
+  search,
+  startTestStack,
+  tempHome,
+  type TestStack,
+} from '../../local/local-stack-support';
 import { startMem0Server, type Mem0LoopbackServer } from '../../support/mem0-server';
 import { cli, stdinOf } from './cli-support';
 
@@ -17,7 +26,11 @@ const DANIEL = '+13125550147';
 /** The stack's archive, read through its own S3 server. */
 function archiveOf(test: TestStack): S3ArchiveAdmin {
   const { endpoint, bucket } = test.stack.archive;
-  return new S3ArchiveAdmin(createS3Client({ endpoint, region: 'us-east-1', credentials: S3RVER_CREDENTIALS }), bucket, { versioned: false });
+  return new S3ArchiveAdmin(
+    createS3Client({ endpoint, region: 'us-east-1', credentials: S3RVER_CREDENTIALS }),
+    bucket,
+    { versioned: false },
+  );
 }
 
 async function keys(test: TestStack, prefix: string): Promise<string[]> {
@@ -28,7 +41,11 @@ async function keys(test: TestStack, prefix: string): Promise<string[]> {
 async function callOf(test: TestStack, callerId: string, callerName: string): Promise<string> {
   const call = demoCall({ callerId, callerName });
   expect((await postCall(test.stack, JSON.stringify(call.payload))).status).toBe(200);
-  const audio = { type: 'post_call_audio', event_timestamp: 1768404600, data: { conversation_id: call.conversationId, full_audio: Buffer.from('ID3 mp3').toString('base64') } };
+  const audio = {
+    type: 'post_call_audio',
+    event_timestamp: 1768404600,
+    data: { conversation_id: call.conversationId, full_audio: Buffer.from('ID3 mp3').toString('base64') },
+  };
   expect((await postCall(test.stack, JSON.stringify(audio))).status).toBe(200);
   await test.stack.ingestIdle();
   expect((await preCall(test.stack, callerId)).status).toBe(200);
@@ -56,7 +73,11 @@ describe('the admin CLI against a running local stack', () => {
   it('status: an empty queue, no dead letters', async () => {
     const run = await cli(['status', ...local(), '--json']);
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(JSON.parse(run.stdout)).toMatchObject({ waiting: 0, deadLetters: 0, recentFailures: { count: 0, deadLettered: [] } });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      waiting: 0,
+      deadLetters: 0,
+      recentFailures: { count: 0, deadLettered: [] },
+    });
     const text = await cli(['status', ...local()]);
     expect(text.stdout).toMatch(/ingest queue\s+0 waiting or in flight/);
     expect(text.stdout).toMatch(/dead letters\s+0/);
@@ -67,10 +88,16 @@ describe('the admin CLI against a running local stack', () => {
     expect(run.code).toBe(0);
     const document = JSON.parse(run.stdout) as CallerExport;
     expect(document).toMatchObject({ format: EXPORT_FORMAT, callerId: MARGARET, audioKeys: [audioKey(margaretsCall)] });
-    expect(document.memories.map((memory) => memory.type).sort()).toEqual(expect.arrayContaining(['factual', 'profile', 'semantic']));
+    expect(document.memories.map((memory) => memory.type).sort()).toEqual(
+      expect.arrayContaining(['factual', 'profile', 'semantic']),
+    );
     expect(document.memories.every((memory) => memory.createdAt)).toBe(true);
     expect(document.conversations).toEqual([
-      expect.objectContaining({ conversationId: margaretsCall, audioKey: audioKey(margaretsCall), transcript: expect.objectContaining({ type: 'post_call_transcription' }) }),
+      expect.objectContaining({
+        conversationId: margaretsCall,
+        audioKey: audioKey(margaretsCall),
+        transcript: expect.objectContaining({ type: 'post_call_transcription' }),
+      }),
     ]);
     expect(document.preCallRecords).toHaveLength(1);
     expect(document.rawPayloadKeys).toEqual([expect.stringContaining(`/${margaretsCall}/post_call_transcription-`)]);
@@ -84,7 +111,9 @@ describe('the admin CLI against a running local stack', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/^Exported \d+ memories, 1 conversations and 1 pre-call records to /);
     expect(statSync(path.join(home, 'margaret.json')).mode & 0o777).toBe(0o600);
-    expect((JSON.parse(readFileSync(path.join(home, 'margaret.json'), 'utf8')) as CallerExport).callerId).toBe(MARGARET);
+    expect((JSON.parse(readFileSync(path.join(home, 'margaret.json'), 'utf8')) as CallerExport).callerId).toBe(
+      MARGARET,
+    );
   });
 
   it('forget without --yes and without a terminal refuses (usage), and erases nothing', async () => {
@@ -121,7 +150,10 @@ describe('the admin CLI against a running local stack', () => {
     expect(run.stdout).toContain(`Caller ${MARGARET} is forgotten`);
 
     // Through the running stack's own handlers: a new caller, nothing to find.
-    expect(dynamicVariables(await preCall(test.stack, MARGARET))).toMatchObject({ returning_caller: 'no', caller_name: '' });
+    expect(dynamicVariables(await preCall(test.stack, MARGARET))).toMatchObject({
+      returning_caller: 'no',
+      caller_name: '',
+    });
     expect(await search(test.stack, MARGARET, 'allergy')).toEqual([]);
     const remaining = [
       ...(await keys(test, callerClientDataPrefix(MARGARET))),
@@ -166,7 +198,7 @@ describe('the admin CLI against a running local stack', () => {
     expect((await cli(['replay', ...local()])).code).toBe(2);
   });
 
-  it('secrets: shows where the keys live; sets the HMAC key from a pipe; the Mem0 key is the environment\'s', async () => {
+  it("secrets: shows where the keys live; sets the HMAC key from a pipe; the Mem0 key is the environment's", async () => {
     const listed = await cli(['secrets', ...local(), '--list']);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toContain(path.join(home, 'keys.json'));
@@ -219,10 +251,12 @@ describe('smoke against the local stack', () => {
     expect(existsSync(path.join(home, 'stack.lock'))).toBe(false);
   });
 
-  it('fails (1) when a step fails: keys other than the stack\'s are refused', async () => {
+  it("fails (1) when a step fails: keys other than the stack's are refused", async () => {
     const test = await startTestStack(home);
     try {
-      const run = await cli(['smoke', '--local', '--home', home], { env: { ELEVENLABS_HMAC_KEY: 'wsec_not_the_stacks' } });
+      const run = await cli(['smoke', '--local', '--home', home], {
+        env: { ELEVENLABS_HMAC_KEY: 'wsec_not_the_stacks' },
+      });
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(/^✗ post-call: a correctly signed transcription is accepted .*expected 200, got 401/m);
       expect(run.stdout).toContain('step(s) failed.');

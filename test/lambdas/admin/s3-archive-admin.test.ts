@@ -12,7 +12,11 @@ describe('S3ArchiveAdmin against s3rver (real S3 protocol, no versioning)', () =
   afterEach(() => s3.close());
 
   it('lists past a page of 1,000 keys, in key order', async () => {
-    await Promise.all(Array.from({ length: 1005 }, (_, i) => s3.archive.putJson(`post-call/raw/2026-11-20/c${String(i).padStart(4, '0')}/x.json`, '{}')));
+    await Promise.all(
+      Array.from({ length: 1005 }, (_, i) =>
+        s3.archive.putJson(`post-call/raw/2026-11-20/c${String(i).padStart(4, '0')}/x.json`, '{}'),
+      ),
+    );
     const objects = await listAll(new S3ArchiveAdmin(s3.s3, s3.bucket, { versioned: false }), 'post-call/raw/');
     expect(objects).toHaveLength(1005);
     expect(objects[1004].key).toBe('post-call/raw/2026-11-20/c1004/x.json');
@@ -22,7 +26,10 @@ describe('S3ArchiveAdmin against s3rver (real S3 protocol, no versioning)', () =
     await s3.archive.putJson('client-data/+16125550142/a.json', '{}');
     await s3.archive.putJson('client-data/+16125550142/b.json', '{}');
     await s3.archive.putJson('client-data/+13125550147/c.json', '{}');
-    await new S3ArchiveAdmin(s3.s3, s3.bucket, { versioned: true }).delete(['client-data/+16125550142/a.json', 'client-data/+16125550142/b.json']);
+    await new S3ArchiveAdmin(s3.s3, s3.bucket, { versioned: true }).delete([
+      'client-data/+16125550142/a.json',
+      'client-data/+16125550142/b.json',
+    ]);
     expect(await s3.listKeys('client-data/')).toEqual(['client-data/+13125550147/c.json']);
   });
 });
@@ -78,7 +85,13 @@ describe('S3ArchiveAdmin on a versioned bucket (loopback fake of ListObjectVersi
   it('erases every version and delete marker of each key, and nothing of a key that merely shares the prefix', async () => {
     await new S3ArchiveAdmin(client, 'archive', { versioned: true }).delete(['post-call/audio/conv_1.mp3']);
     expect(deleteBodies).toHaveLength(1);
-    const versions = [...deleteBodies[0].matchAll(/<Key>([^<]+)<\/Key><VersionId>([^<]+)<\/VersionId>/g)].map((m) => `${m[1]}@${m[2]}`);
-    expect(versions.sort()).toEqual(['post-call/audio/conv_1.mp3@m1', 'post-call/audio/conv_1.mp3@v1', 'post-call/audio/conv_1.mp3@v2']);
+    const versions = [...deleteBodies[0].matchAll(/<Key>([^<]+)<\/Key><VersionId>([^<]+)<\/VersionId>/g)].map(
+      (m) => `${m[1]}@${m[2]}`,
+    );
+    expect(versions.sort()).toEqual([
+      'post-call/audio/conv_1.mp3@m1',
+      'post-call/audio/conv_1.mp3@v1',
+      'post-call/audio/conv_1.mp3@v2',
+    ]);
   });
 });

@@ -14,7 +14,8 @@ describe('client-data (pre-call)', () => {
 
   const dynamicVariables = (response: { body: string }) => json(response).dynamic_variables as Record<string, string>;
   const agentOverride = (response: { body: string }) =>
-    (json(response).conversation_config_override as { agent: { prompt?: { prompt: string }; first_message?: string } }).agent;
+    (json(response).conversation_config_override as { agent: { prompt?: { prompt: string }; first_message?: string } })
+      .agent;
 
   describe('authentication', () => {
     it.each([
@@ -172,7 +173,8 @@ describe('client-data configuration', () => {
       expect(noGreeting.conversation_config_override).toEqual({ agent: { prompt: { prompt: expect.any(String) } } });
 
       const templated = json(await withTemplate.callClientData({ caller_id: MARGARET }));
-      const prompt = (templated.conversation_config_override as { agent: { prompt: { prompt: string } } }).agent.prompt.prompt;
+      const prompt = (templated.conversation_config_override as { agent: { prompt: { prompt: string } } }).agent.prompt
+        .prompt;
       expect(prompt.startsWith('You are the Harbor Bistro host.\n\n## Caller memory')).toBe(true);
 
       const bare = json(await none.callClientData({ caller_id: MARGARET }));
@@ -210,7 +212,9 @@ describeWithFixtures('client-data after a recorded call', () => {
   it('greets Margaret by name on her next call', async () => {
     const bed = await TestBed.start();
     try {
-      expect((await bed.deliverPostCall(recordedPostCall('post_call_transcription.short-greeting'))).statusCode).toBe(200);
+      expect((await bed.deliverPostCall(recordedPostCall('post_call_transcription.short-greeting'))).statusCode).toBe(
+        200,
+      );
       const ingest = await bed.drainIngest();
       expect(ingest.batchItemFailures).toEqual([]);
 

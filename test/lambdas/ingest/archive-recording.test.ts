@@ -58,7 +58,9 @@ describe('recordings of any length', () => {
     await expect(archiver()('conv_two_hours')).resolves.toBe('archived');
 
     expect(await archivedHash(audioKey('conv_two_hours'))).toBe(elevenlabs.expectedHash('conv_two_hours'));
-    expect(elevenlabs.requests).toEqual([{ path: '/v1/convai/conversations/conv_two_hours/audio', apiKey: elevenlabs.apiKey }]);
+    expect(elevenlabs.requests).toEqual([
+      { path: '/v1/convai/conversations/conv_two_hours/audio', apiKey: elevenlabs.apiKey },
+    ]);
     // 50 MB in 8 MB parts; s3rver assembles them on CompleteMultipartUpload.
     expect(named('CreateMultipartUploadCommand')).toHaveLength(1);
     expect(named('UploadPartCommand')).toHaveLength(7);
@@ -140,7 +142,11 @@ describe('the ingest worker downloads the recording of every transcribed call th
       conversation_id: conversationId,
       has_audio: hasAudio,
       transcript: [{ role: 'user', message: 'Please remember that I prefer the window table.' }],
-      metadata: { start_time_unix_secs: 1768404000, call_duration_secs: 7200, phone_call: { external_number: '+16125550142' } },
+      metadata: {
+        start_time_unix_secs: 1768404000,
+        call_duration_secs: 7200,
+        phone_call: { external_number: '+16125550142' },
+      },
       analysis: { transcript_summary: 'The caller prefers the window table.' },
     },
   });
@@ -162,7 +168,9 @@ describe('the ingest worker downloads the recording of every transcribed call th
     expect(await bed.drainIngest()).toEqual({ batchItemFailures: [] });
 
     expect(await bed.s3.listKeys('post-call/audio/')).toEqual([audioKey('conv_long_call')]);
-    expect(elevenlabs.requests.map((request) => request.path)).toEqual(['/v1/convai/conversations/conv_long_call/audio']);
+    expect(elevenlabs.requests.map((request) => request.path)).toEqual([
+      '/v1/convai/conversations/conv_long_call/audio',
+    ]);
     expect(bed.mem0.memoriesOf('+16125550142').length).toBeGreaterThan(0);
   });
 

@@ -7,7 +7,13 @@ import { TestBed } from '../../support/test-bed';
 const MARGARET = '+16125550142';
 const addRequests = (bed: TestBed) => bed.mem0.requests.filter((r) => r.path === '/v3/memories/add/');
 const addBody = (request: RecordedRequest) =>
-  request.body as { user_id: string; infer: boolean; timestamp?: number; metadata: Record<string, unknown>; messages: Array<{ role: string; content: string }> };
+  request.body as {
+    user_id: string;
+    infer: boolean;
+    timestamp?: number;
+    metadata: Record<string, unknown>;
+    messages: Array<{ role: string; content: string }>;
+  };
 
 const webCall = (conversationId: string, candidates: { userId?: string; phone?: string } = {}) => ({
   type: 'post_call_transcription',
@@ -139,23 +145,35 @@ describe('ingest worker', () => {
     await bed.deliverPostCall(webCall('conv_rate_limited', { phone: MARGARET }));
     bed.mem0.behave({ mode: 'status', status: 429, times: 2 });
     expect((await bed.drainIngest()).batchItemFailures).toEqual([]);
-    expect(bed.mem0.memoriesOf(MARGARET).filter((m) => m.metadata.conversation_id === 'conv_rate_limited')).toHaveLength(3);
+    expect(
+      bed.mem0.memoriesOf(MARGARET).filter((m) => m.metadata.conversation_id === 'conv_rate_limited'),
+    ).toHaveLength(3);
   });
 
-  it.each([429, 500])('fails the record when Mem0 keeps answering %i, so the queue retries it later', async (status) => {
-    await bed.deliverPostCall(webCall('conv_refused', { phone: MARGARET }));
-    bed.mem0.behave({ mode: 'status', status });
-    expect((await bed.drainIngest()).batchItemFailures).toHaveLength(1);
-  });
+  it.each([429, 500])(
+    'fails the record when Mem0 keeps answering %i, so the queue retries it later',
+    async (status) => {
+      await bed.deliverPostCall(webCall('conv_refused', { phone: MARGARET }));
+      bed.mem0.behave({ mode: 'status', status });
+      expect((await bed.drainIngest()).batchItemFailures).toHaveLength(1);
+    },
+  );
 
   it('skips inbox objects that are not transcriptions without failing', async () => {
-    await bed.deliverPostCall({ type: 'call_initiation_failure', data: { conversation_id: 'conv_busy', failure_reason: 'busy' } });
+    await bed.deliverPostCall({
+      type: 'call_initiation_failure',
+      data: { conversation_id: 'conv_busy', failure_reason: 'busy' },
+    });
     expect((await bed.drainIngest()).batchItemFailures).toEqual([]);
     expect(addRequests(bed)).toHaveLength(0);
   });
 
   it('ignores objects outside the post-call inbox', async () => {
-    const outside = { Records: [{ eventName: 'ObjectCreated:Put', s3: { object: { key: 'post-call/%2B16125550142/conv_x/transcript.json' } } }] };
+    const outside = {
+      Records: [
+        { eventName: 'ObjectCreated:Put', s3: { object: { key: 'post-call/%2B16125550142/conv_x/transcript.json' } } },
+      ],
+    };
     expect((await bed.redeliver([outside as unknown as S3Event])).batchItemFailures).toEqual([]);
     expect(addRequests(bed)).toHaveLength(0);
   });
@@ -163,8 +181,12 @@ describe('ingest worker', () => {
   it('reports a message that is not an S3 notification as failed', async () => {
     const response = await bed.redeliver([]);
     expect(response.batchItemFailures).toEqual([]);
-    const broken = await (bed as unknown as { ingest: (e: unknown, c: unknown) => Promise<{ batchItemFailures: unknown[] }> }).ingest(
-      { Records: [{ messageId: 'm1', body: 'not json', eventSource: 'aws:sqs', attributes: {}, messageAttributes: {} }] },
+    const broken = await (
+      bed as unknown as { ingest: (e: unknown, c: unknown) => Promise<{ batchItemFailures: unknown[] }> }
+    ).ingest(
+      {
+        Records: [{ messageId: 'm1', body: 'not json', eventSource: 'aws:sqs', attributes: {}, messageAttributes: {} }],
+      },
       { getRemainingTimeInMillis: () => 10000, functionName: 'ingest' },
     );
     expect(broken.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);

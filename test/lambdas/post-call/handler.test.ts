@@ -35,8 +35,14 @@ describe('post-call (webhook receiver)', () => {
       ['no signature', {}],
       ['a malformed header', { 'elevenlabs-signature': 'garbage' }],
       ['a wrong secret', { 'elevenlabs-signature': signElevenLabsPayload(body, 'other-secret', now()) }],
-      ['a timestamp 31 minutes old', { 'elevenlabs-signature': signElevenLabsPayload(body, TEST_WEBHOOK_SECRET, now() - 31 * 60) }],
-      ['a timestamp 10 minutes ahead', { 'elevenlabs-signature': signElevenLabsPayload(body, TEST_WEBHOOK_SECRET, now() + 600) }],
+      [
+        'a timestamp 31 minutes old',
+        { 'elevenlabs-signature': signElevenLabsPayload(body, TEST_WEBHOOK_SECRET, now() - 31 * 60) },
+      ],
+      [
+        'a timestamp 10 minutes ahead',
+        { 'elevenlabs-signature': signElevenLabsPayload(body, TEST_WEBHOOK_SECRET, now() + 600) },
+      ],
     ])('refuses %s with 401 and stores nothing', async (_, headers) => {
       const before = await bed.s3.listKeys();
       const rejections = jest.spyOn(bed.tools.postCall.metrics, 'addMetric');
@@ -84,7 +90,11 @@ describe('post-call (webhook receiver)', () => {
     ['not JSON', '{"type":', 'not valid JSON'],
     ['no type', { data: { conversation_id: 'c' } }, 'type'],
     ['a transcription without conversation_id', { type: 'post_call_transcription', data: {} }, 'data.conversation_id'],
-    ['audio that is not base64', { type: 'post_call_audio', data: { conversation_id: 'c', full_audio: '***' } }, 'full_audio'],
+    [
+      'audio that is not base64',
+      { type: 'post_call_audio', data: { conversation_id: 'c', full_audio: '***' } },
+      'full_audio',
+    ],
   ])('answers a signed but unusable payload (%s) with 400 and stores nothing', async (_, payload, field) => {
     const before = await bed.s3.listKeys();
     const response = await bed.deliverPostCall(typeof payload === 'string' ? payload : payload);
@@ -94,9 +104,14 @@ describe('post-call (webhook receiver)', () => {
   });
 
   it('archives and acknowledges an event type it does not know', async () => {
-    const response = await bed.deliverPostCall({ type: 'post_call_future_thing', data: { conversation_id: 'conv_future' } });
+    const response = await bed.deliverPostCall({
+      type: 'post_call_future_thing',
+      data: { conversation_id: 'conv_future' },
+    });
     expect(response.statusCode).toBe(200);
-    expect((await bed.s3.listKeys('post-call/raw/')).some((k) => k.includes('/conv_future/post_call_future_thing-'))).toBe(true);
+    expect(
+      (await bed.s3.listKeys('post-call/raw/')).some((k) => k.includes('/conv_future/post_call_future_thing-')),
+    ).toBe(true);
   });
 
   it('answers 503 and acknowledges nothing when the archive cannot store the payload', async () => {
@@ -138,13 +153,16 @@ describeWithFixtures('post-call with documented and recorded payloads', () => {
     expect(stored.body.equals(readFixture('elevenlabs/documented/sample_silence.mp3'))).toBe(true);
   });
 
-  it.each(['call_initiation_failure.twilio.json', 'call_initiation_failure.sip.json'])('archives %s and answers 200', async (file) => {
-    const payload = readFixture(`elevenlabs/documented/${file}`);
-    const conversationId = JSON.parse(payload.toString()).data.conversation_id as string;
-    expect((await bed.deliverPostCall(payload)).statusCode).toBe(200);
-    const keys = await bed.s3.listKeys('post-call/raw/');
-    expect(keys.some((k) => k.includes(`/${conversationId}/call_initiation_failure-`))).toBe(true);
-  });
+  it.each(['call_initiation_failure.twilio.json', 'call_initiation_failure.sip.json'])(
+    'archives %s and answers 200',
+    async (file) => {
+      const payload = readFixture(`elevenlabs/documented/${file}`);
+      const conversationId = JSON.parse(payload.toString()).data.conversation_id as string;
+      expect((await bed.deliverPostCall(payload)).statusCode).toBe(200);
+      const keys = await bed.s3.listKeys('post-call/raw/');
+      expect(keys.some((k) => k.includes(`/${conversationId}/call_initiation_failure-`))).toBe(true);
+    },
+  );
 
   it('accepts the signed legacy flat format as a transcription', async () => {
     expect((await bed.deliverPostCall(recordedPostCall('seed-legacy-flat'))).statusCode).toBe(200);

@@ -32,7 +32,7 @@ describe('retention job against Mem0 (loopback server, real mem0ai client)', () 
       now: () => NOW,
     });
 
-  it('erases every caller\'s memories older than the maximum age, and only those', async () => {
+  it("erases every caller's memories older than the maximum age, and only those", async () => {
     server.seed({ userId: alice, memory: 'old alice', metadata: { type: 'factual' }, createdAt: daysAgo(91) });
     server.seed({ userId: alice, memory: 'recent alice', metadata: { type: 'factual' }, createdAt: daysAgo(89) });
     server.seed({ userId: bob, memory: 'old bob', metadata: { type: 'profile' }, createdAt: daysAgo(400) });
@@ -52,7 +52,9 @@ describe('retention job against Mem0 (loopback server, real mem0ai client)', () 
     server.behave({ mode: 'status', status: 503 });
     const silenced = jest.spyOn(console, 'error').mockImplementation();
     try {
-      await expect(handler()(scheduled, lambdaContext('retention', { timeoutMs: 900_000 }))).rejects.toThrow(/HTTP 503/);
+      await expect(handler()(scheduled, lambdaContext('retention', { timeoutMs: 900_000 }))).rejects.toThrow(
+        /HTTP 503/,
+      );
     } finally {
       silenced.mockRestore();
     }
@@ -67,7 +69,7 @@ describe('retention job against Mem0 (loopback server, real mem0ai client)', () 
 });
 
 describe('retention job against the embedded store', () => {
-  it('erases old memories from the callers\' files', async () => {
+  it("erases old memories from the callers' files", async () => {
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'retention-'));
     try {
       const store = new EmbeddedMemoryStore({ directory });
@@ -78,7 +80,9 @@ describe('retention job against the embedded store', () => {
         tools: createPowertools('retention'),
         now: () => new Date(Date.now() + 2 * 24 * 3600 * 1000),
       });
-      expect(await run(scheduled, lambdaContext('retention', { timeoutMs: 900_000 }))).toMatchObject({ memoriesErased: 1 });
+      expect(await run(scheduled, lambdaContext('retention', { timeoutMs: 900_000 }))).toMatchObject({
+        memoriesErased: 1,
+      });
       expect(await store.callerIds()).toEqual([]);
     } finally {
       fs.rmSync(directory, { recursive: true, force: true });
@@ -95,7 +99,8 @@ describe('retention job when one caller fails', () => {
       await store.add(bob, { kind: 'text', text: 'bob fact', metadata: { type: 'factual' } });
       // Alice's memories cannot be listed (a broken record at the provider, say).
       const failingForAlice = Object.assign(Object.create(store) as EmbeddedMemoryStore, {
-        listAll: (callerId: CallerId) => (callerId === alice ? Promise.reject(new Error('unreadable')) : store.listAll(callerId)),
+        listAll: (callerId: CallerId) =>
+          callerId === alice ? Promise.reject(new Error('unreadable')) : store.listAll(callerId),
       });
       const run = createRetentionHandler({
         memory: failingForAlice,
@@ -103,7 +108,9 @@ describe('retention job when one caller fails', () => {
         tools: createPowertools('retention'),
         now: () => new Date(Date.now() + 2 * 24 * 3600 * 1000),
       });
-      await expect(run(scheduled, lambdaContext('retention', { timeoutMs: 900_000 }))).rejects.toThrow(/failed for 1 caller/);
+      await expect(run(scheduled, lambdaContext('retention', { timeoutMs: 900_000 }))).rejects.toThrow(
+        /failed for 1 caller/,
+      );
       expect(await store.callerIds()).toEqual([alice]);
     } finally {
       fs.rmSync(directory, { recursive: true, force: true });

@@ -7,21 +7,33 @@ describe('retrieve (in-call search)', () => {
   let bed: TestBed;
   beforeAll(async () => {
     bed = await TestBed.start({ env: { MEMORY_DEADLINE_MS: '300' } });
-    bed.mem0.seed({ userId: MARGARET, memory: 'Grew up in Duluth, Minnesota', metadata: { type: 'semantic', conversation_id: 'c1' } });
-    bed.mem0.seed({ userId: MARGARET, memory: 'Her granddaughter Lily studies marine biology', metadata: { type: 'semantic' } });
+    bed.mem0.seed({
+      userId: MARGARET,
+      memory: 'Grew up in Duluth, Minnesota',
+      metadata: { type: 'semantic', conversation_id: 'c1' },
+    });
+    bed.mem0.seed({
+      userId: MARGARET,
+      memory: 'Her granddaughter Lily studies marine biology',
+      metadata: { type: 'semantic' },
+    });
     bed.mem0.seed({ userId: MARGARET, memory: 'Enjoys gardening on weekends', metadata: { type: 'semantic' } });
     bed.mem0.seed({ userId: DANIEL, memory: 'Grew up in Lagos; allergic to peanuts', metadata: { type: 'semantic' } });
   });
   afterAll(() => bed.stop());
   afterEach(() => bed.mem0.behave({ mode: 'normal' }));
 
-  const memories = (response: { body: string }) => json(response).memories as Array<{ id: string; memory: string; score: number; metadata: Record<string, unknown> }>;
+  const memories = (response: { body: string }) =>
+    json(response).memories as Array<{ id: string; memory: string; score: number; metadata: Record<string, unknown> }>;
 
   it('answers the ranked memories of that caller, with id, text, score and metadata', async () => {
     const response = await bed.callRetrieve({ query: 'where did she grow up', user_id: MARGARET });
     expect(response.statusCode).toBe(200);
     const found = memories(response);
-    expect(found[0]).toMatchObject({ memory: 'Grew up in Duluth, Minnesota', metadata: { type: 'semantic', conversation_id: 'c1' } });
+    expect(found[0]).toMatchObject({
+      memory: 'Grew up in Duluth, Minnesota',
+      metadata: { type: 'semantic', conversation_id: 'c1' },
+    });
     expect(found[0].score).toBeGreaterThan(0);
     expect(found[0].score).toBeLessThanOrEqual(1);
     expect(found[0].id).toEqual(expect.any(String));
@@ -47,8 +59,12 @@ describe('retrieve (in-call search)', () => {
   });
 
   it('honours the limit, as a number or a numeric string', async () => {
-    expect(memories(await bed.callRetrieve({ query: 'grew up gardening granddaughter', user_id: MARGARET, limit: 1 }))).toHaveLength(1);
-    expect(memories(await bed.callRetrieve({ query: 'grew up gardening granddaughter', user_id: MARGARET, limit: '2' }))).toHaveLength(2);
+    expect(
+      memories(await bed.callRetrieve({ query: 'grew up gardening granddaughter', user_id: MARGARET, limit: 1 })),
+    ).toHaveLength(1);
+    expect(
+      memories(await bed.callRetrieve({ query: 'grew up gardening granddaughter', user_id: MARGARET, limit: '2' })),
+    ).toHaveLength(2);
   });
 
   it.each([
@@ -107,7 +123,9 @@ describe('retrieve without the key check', () => {
     const bed = await TestBed.start();
     try {
       expect((await bed.callRetrieve({ query: 'x', user_id: MARGARET }, {})).statusCode).toBe(401);
-      expect((await bed.callRetrieve({ query: 'x', user_id: MARGARET }, { 'X-API-KEY': RETRIEVE_KEY })).statusCode).toBe(200);
+      expect(
+        (await bed.callRetrieve({ query: 'x', user_id: MARGARET }, { 'X-API-KEY': RETRIEVE_KEY })).statusCode,
+      ).toBe(200);
     } finally {
       await bed.stop();
     }

@@ -1,7 +1,12 @@
 import { MAX_ANSWER_CHARS, MAX_MEMORY_CHARS, searchAnswer } from '../../../lambdas/retrieve/search-answer';
 import type { Memory } from '../../../lambdas/shared/memory';
 
-const memory = (id: string, text: string, score: number): Memory => ({ id, memory: text, score, metadata: { type: 'semantic' } });
+const memory = (id: string, text: string, score: number): Memory => ({
+  id,
+  memory: text,
+  score,
+  metadata: { type: 'semantic' },
+});
 
 describe('searchAnswer', () => {
   it('ranks by score and keeps id, text, score and metadata', () => {

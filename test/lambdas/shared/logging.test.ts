@@ -49,7 +49,10 @@ describeWithFixtures('what the handlers log', () => {
   });
 
   it('logs every endpoint, with correlation ids', () => {
-    const entries = lines.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const entries = lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
     const services = new Set(entries.map((e) => e.service));
     expect(services).toEqual(new Set(['client-data', 'retrieve', 'post-call', 'ingest']));
     expect(entries.some((e) => e.correlation_id === 'CA1')).toBe(true);
@@ -64,7 +67,8 @@ describeWithFixtures('what the handlers log', () => {
   });
 
   it('never contains transcript text', () => {
-    const transcript = JSON.parse(recordedPostCall('post_call_transcription.memoir-session-1').toString()).data.transcript as Array<{ message: string | null }>;
+    const transcript = JSON.parse(recordedPostCall('post_call_transcription.memoir-session-1').toString()).data
+      .transcript as Array<{ message: string | null }>;
     const all = lines.join('');
     const distinctive = transcript.map((t) => t.message ?? '').filter((m) => m.length > 40);
     expect(distinctive.length).toBeGreaterThan(10);
@@ -73,6 +77,7 @@ describeWithFixtures('what the handlers log', () => {
 
   it('never contains a secret', () => {
     const all = lines.join('');
-    for (const secret of [WORKSPACE_KEY, RETRIEVE_KEY, TEST_WEBHOOK_SECRET, bed.mem0.apiKey]) expect(all).not.toContain(secret);
+    for (const secret of [WORKSPACE_KEY, RETRIEVE_KEY, TEST_WEBHOOK_SECRET, bed.mem0.apiKey])
+      expect(all).not.toContain(secret);
   });
 });

@@ -17,19 +17,23 @@ describe('withRetries', () => {
 
   it('gives up after the last attempt with the last error', async () => {
     let calls = 0;
-    await expect(withRetries(async () => {
-      calls++;
-      throw new Flaky(`attempt ${calls}`);
-    }, policy)).rejects.toThrow('attempt 3');
+    await expect(
+      withRetries(async () => {
+        calls++;
+        throw new Flaky(`attempt ${calls}`);
+      }, policy),
+    ).rejects.toThrow('attempt 3');
     expect(calls).toBe(3);
   });
 
   it('throws other errors at once', async () => {
     let calls = 0;
-    await expect(withRetries(async () => {
-      calls++;
-      throw new Error('bad request');
-    }, policy)).rejects.toThrow('bad request');
+    await expect(
+      withRetries(async () => {
+        calls++;
+        throw new Error('bad request');
+      }, policy),
+    ).rejects.toThrow('bad request');
     expect(calls).toBe(1);
   });
 });

@@ -84,7 +84,10 @@ export function countsOf(memories: Array<{ metadata: Record<string, unknown> }>,
 }
 
 /** The memories of one caller in a local stack's embedded store, read from its file. */
-export async function embeddedMemoriesOf(home: string, callerId: string): Promise<Array<{ metadata: Record<string, unknown> }>> {
+export async function embeddedMemoriesOf(
+  home: string,
+  callerId: string,
+): Promise<Array<{ metadata: Record<string, unknown> }>> {
   let text: string;
   try {
     text = await readFile(path.join(home, 'memory', callerFileName(callerId)), 'utf8');
@@ -148,7 +151,12 @@ export function postCallTo(baseUrl: string, rawBody: string | Buffer, hmacKey: s
 
 export function preCallTo(baseUrl: string, callerId: string, workspaceKey: string): Promise<Answer> {
   return send(`${baseUrl}/client-data`, {
-    body: JSON.stringify({ caller_id: callerId, agent_id: 'agent_test', called_number: '+15555550100', call_sid: `CA${randomBytes(8).toString('hex')}` }),
+    body: JSON.stringify({
+      caller_id: callerId,
+      agent_id: 'agent_test',
+      called_number: '+15555550100',
+      call_sid: `CA${randomBytes(8).toString('hex')}`,
+    }),
     headers: { 'X-Workspace-Key': workspaceKey },
   });
 }
@@ -165,7 +173,11 @@ export function dynamicVariables(answer: Answer): Record<string, string> {
 }
 
 /** Polls `probe` every 50 ms until it returns true; fails after `timeoutMs` saying what was awaited. */
-export async function eventually(what: string, probe: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+export async function eventually(
+  what: string,
+  probe: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await probe()) return;

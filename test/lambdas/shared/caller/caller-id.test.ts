@@ -21,9 +21,12 @@ describe('parseCallerId', () => {
     expect(ok('+1 (612) 555-0142')).toBe(ok('+16125550142'));
   });
 
-  it.each(['crm-12345', 'user_42', 'margaret@example.com', 'tenant:abc.def', 'a'])('keeps the opaque id %p as it is', (raw) => {
-    expect(ok(raw)).toBe(raw);
-  });
+  it.each(['crm-12345', 'user_42', 'margaret@example.com', 'tenant:abc.def', 'a'])(
+    'keeps the opaque id %p as it is',
+    (raw) => {
+      expect(ok(raw)).toBe(raw);
+    },
+  );
 
   it('keeps a number without country code as its digits', () => {
     expect(ok('612-555-0142')).toBe('6125550142');

@@ -6,7 +6,10 @@ describe('SecretsManagerSecrets (Powertools parameters, real SDK client, loopbac
   const saved = { ...process.env };
 
   beforeAll(async () => {
-    loopback = await SecretsManagerLoopback.start({ 'agentic-memory/workspace-key': 'wk-1', 'agentic-memory/empty': '' });
+    loopback = await SecretsManagerLoopback.start({
+      'agentic-memory/workspace-key': 'wk-1',
+      'agentic-memory/empty': '',
+    });
     process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = loopback.endpoint;
     process.env.AWS_ACCESS_KEY_ID = 'local';
     process.env.AWS_SECRET_ACCESS_KEY = 'local';
@@ -16,7 +19,10 @@ describe('SecretsManagerSecrets (Powertools parameters, real SDK client, loopbac
     await loopback.close();
   });
 
-  const env = { WORKSPACE_KEY_SECRET_ID: 'agentic-memory/workspace-key', RETRIEVE_API_KEY_SECRET_ID: 'agentic-memory/empty' };
+  const env = {
+    WORKSPACE_KEY_SECRET_ID: 'agentic-memory/workspace-key',
+    RETRIEVE_API_KEY_SECRET_ID: 'agentic-memory/empty',
+  };
 
   it('reads a secret once and serves it from cache until it is older than its max age', async () => {
     const secrets = new SecretsManagerSecrets(env, 1);

@@ -22,7 +22,12 @@ describe('settings', () => {
       BASE_PROMPT_TEMPLATE: 'You are Harbor Bistro.\n{{memory_context}}',
       CONTEXT_MAX_FACTS: '4',
     });
-    expect(settings).toMatchObject({ memoryDeadlineMs: 800, overridePrompt: false, overrideFirstMessage: false, maxFacts: 4 });
+    expect(settings).toMatchObject({
+      memoryDeadlineMs: 800,
+      overridePrompt: false,
+      overrideFirstMessage: false,
+      maxFacts: 4,
+    });
     expect(retrieveSettings({ RETRIEVE_REQUIRE_API_KEY: 'false', SEARCH_DEFAULT_LIMIT: '5' })).toMatchObject({
       requireApiKey: false,
       defaultLimit: 5,

@@ -1,4 +1,10 @@
-import { callerName, firstName, nameFromProfiles, nameFromText, plausibleName } from '../../../../lambdas/shared/context';
+import {
+  callerName,
+  firstName,
+  nameFromProfiles,
+  nameFromText,
+  plausibleName,
+} from '../../../../lambdas/shared/context';
 import type { Memory } from '../../../../lambdas/shared/memory';
 
 const memory = (text: string, profile?: Memory['metadata']['profile']): Memory => ({
@@ -34,12 +40,15 @@ describe('caller name', () => {
     expect(nameFromText([text])).toBe(expected);
   });
 
-  it.each(['my name is not important', 'my name is calling about the order', 'goes by the bus', 'name is unknown', 'my name is'])(
-    'is not invented from %p',
-    (text) => {
-      expect(nameFromText([text])).toBeUndefined();
-    },
-  );
+  it.each([
+    'my name is not important',
+    'my name is calling about the order',
+    'goes by the bus',
+    'name is unknown',
+    'my name is',
+  ])('is not invented from %p', (text) => {
+    expect(nameFromText([text])).toBeUndefined();
+  });
 
   it('falls back to memory text when no profile has a name', () => {
     expect(callerName([], [memory('Loves gardening'), memory("User's name is Margaret")])).toBe('Margaret');

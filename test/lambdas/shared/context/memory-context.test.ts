@@ -1,4 +1,10 @@
-import { NO_MEMORY, greeting, memoryContext, memorySummary, type CallerMemory } from '../../../../lambdas/shared/context';
+import {
+  NO_MEMORY,
+  greeting,
+  memoryContext,
+  memorySummary,
+  type CallerMemory,
+} from '../../../../lambdas/shared/context';
 import type { Memory, MemoryType } from '../../../../lambdas/shared/memory';
 
 const m = (type: MemoryType, text: string, timestamp?: string): Memory => ({
@@ -12,7 +18,11 @@ const returning: CallerMemory = {
     m('factual', 'Talked about her childhood in Duluth.', '2026-11-20T10:00:00Z'),
     m('factual', 'Started the memoir project.', '2026-11-01T10:00:00Z'),
   ],
-  facts: [m('semantic', 'Grew up in Duluth'), m('semantic', 'Has two grandchildren'), m('semantic', 'grew up in duluth')],
+  facts: [
+    m('semantic', 'Grew up in Duluth'),
+    m('semantic', 'Has two grandchildren'),
+    m('semantic', 'grew up in duluth'),
+  ],
   profiles: [],
   previousCalls: 2,
   memoryCount: 7,
@@ -38,7 +48,9 @@ describe('memoryContext', () => {
   it('quotes a call by its summary, without the evaluation rationales', () => {
     const withRationales = {
       ...returning,
-      highlights: [m('factual', 'Ordered a lemon cake.\n\norder_taken: The agent took the order.', '2026-11-20T10:00:00Z')],
+      highlights: [
+        m('factual', 'Ordered a lemon cake.\n\norder_taken: The agent took the order.', '2026-11-20T10:00:00Z'),
+      ],
     };
     expect(memoryContext(withRationales, undefined, bounds)).toContain('- 2026-11-20: Ordered a lemon cake');
     expect(memoryContext(withRationales, undefined, bounds)).not.toContain('order_taken');
@@ -75,7 +87,9 @@ describe('memorySummary', () => {
     expect(summary).toContain('2 previous calls.');
     expect(summary).toContain('Last call: Talked about her childhood in Duluth');
     expect(summary).not.toContain('\n');
-    expect(memorySummary({ ...returning, facts: [m('semantic', 'z'.repeat(2000))] }, 300).length).toBeLessThanOrEqual(300);
+    expect(memorySummary({ ...returning, facts: [m('semantic', 'z'.repeat(2000))] }, 300).length).toBeLessThanOrEqual(
+      300,
+    );
   });
 });
 

@@ -15,7 +15,9 @@ function rejection(body: unknown): HttpError {
 
 describeWithFixtures('initiationRequestSchema: documented request', () => {
   it('reads the documented Twilio request', () => {
-    expect(validate(initiationRequestSchema, readFixtureJson('elevenlabs/documented/initiation_request.twilio.json'))).toEqual({
+    expect(
+      validate(initiationRequestSchema, readFixtureJson('elevenlabs/documented/initiation_request.twilio.json')),
+    ).toEqual({
       caller_id: '+14155550123',
       agent_id: 'agent_7101k5zvyjhmfg983brhmhkd98n6',
       called_number: '+18885550100',
@@ -40,7 +42,11 @@ describe('initiationRequestSchema', () => {
   });
 
   it('ignores and drops unknown keys', () => {
-    const parsed = validate(initiationRequestSchema, { caller_id: '+14155550123', future_field: { a: 1 }, direction: 'inbound' });
+    const parsed = validate(initiationRequestSchema, {
+      caller_id: '+14155550123',
+      future_field: { a: 1 },
+      direction: 'inbound',
+    });
     expect(parsed).not.toHaveProperty('future_field');
     expect(parsed).not.toHaveProperty('direction');
   });
@@ -64,6 +70,8 @@ describe('initiationRequestSchema', () => {
   });
 
   it('accepts fields at the length bound', () => {
-    expect(validate(initiationRequestSchema, { caller_id: '+14155550123', agent_id: 'a'.repeat(256) }).agent_id).toHaveLength(256);
+    expect(
+      validate(initiationRequestSchema, { caller_id: '+14155550123', agent_id: 'a'.repeat(256) }).agent_id,
+    ).toHaveLength(256);
   });
 });

@@ -150,9 +150,9 @@ describeWithFixtures('parsePostCallPayload: documented payloads', () => {
     });
     if (event.type !== 'post_call_audio') throw new Error('expected audio');
     expect(event.audioBase64).toBe((raw.data as Json).full_audio);
-    expect(Buffer.from(event.audioBase64, 'base64').equals(readFixture('elevenlabs/documented/sample_silence.mp3'))).toBe(
-      true,
-    );
+    expect(
+      Buffer.from(event.audioBase64, 'base64').equals(readFixture('elevenlabs/documented/sample_silence.mp3')),
+    ).toBe(true);
   });
 
   it.each([
@@ -236,7 +236,11 @@ describe('parsePostCallPayload: lenient reading', () => {
         }),
       ),
     );
-    expect(conversation.callerCandidates).toEqual({ externalNumber: undefined, systemCallerId: undefined, userId: 'web-user-7' });
+    expect(conversation.callerCandidates).toEqual({
+      externalNumber: undefined,
+      systemCallerId: undefined,
+      userId: 'web-user-7',
+    });
     expect(conversation.startedAt).toBe(new Date(1768406506 * 1000).toISOString());
   });
 
@@ -247,7 +251,11 @@ describe('parsePostCallPayload: lenient reading', () => {
           conversation_id: 'conv_1',
           has_audio: 'yes',
           transcript: { not: 'an array' },
-          metadata: { call_duration_secs: '7', start_time_unix_secs: 'soon', phone_call: { external_number: 16125550142 } },
+          metadata: {
+            call_duration_secs: '7',
+            start_time_unix_secs: 'soon',
+            phone_call: { external_number: 16125550142 },
+          },
           analysis: { transcript_summary: { text: 'x' } },
         }),
       ),
@@ -284,7 +292,9 @@ describe('parsePostCallPayload: lenient reading', () => {
       null,
       { role: 'user', message: '...and then we moved to Winona.', time_in_call_secs: null },
     ];
-    const conversation = conversationOf(parsePostCallPayload(envelope({ conversation_id: 'conv_1', transcript: turns })));
+    const conversation = conversationOf(
+      parsePostCallPayload(envelope({ conversation_id: 'conv_1', transcript: turns })),
+    );
     expect(conversation.turns).toEqual([
       { role: 'agent', message: 'Hello.', timeInCallSecs: 0 },
       { role: 'user', message: '...and then we moved to Winona.' },
@@ -342,8 +352,17 @@ describe('parsePostCallPayload: lenient reading', () => {
 
   it('accepts any other type as "other", keeping the wire type and the conversation id', () => {
     expect(
-      parsePostCallPayload({ type: 'post_call_transcription_unredacted', event_timestamp: 1, data: { conversation_id: 'conv_9', x: 1 } }),
-    ).toEqual({ type: 'other', wireType: 'post_call_transcription_unredacted', eventTimestamp: 1, conversationId: 'conv_9' });
+      parsePostCallPayload({
+        type: 'post_call_transcription_unredacted',
+        event_timestamp: 1,
+        data: { conversation_id: 'conv_9', x: 1 },
+      }),
+    ).toEqual({
+      type: 'other',
+      wireType: 'post_call_transcription_unredacted',
+      eventTimestamp: 1,
+      conversationId: 'conv_9',
+    });
     expect(parsePostCallPayload({ type: 'answering_machine_detection' })).toEqual({
       type: 'other',
       wireType: 'answering_machine_detection',
@@ -368,7 +387,10 @@ describe('parsePostCallPayload: lenient reading', () => {
 
   it('keeps a 6 MB audio string as the same string', () => {
     const audio = Buffer.alloc(4.5 * 1024 * 1024, 0xab).toString('base64');
-    const event = parsePostCallPayload({ type: 'post_call_audio', data: { conversation_id: 'conv_1', full_audio: audio } });
+    const event = parsePostCallPayload({
+      type: 'post_call_audio',
+      data: { conversation_id: 'conv_1', full_audio: audio },
+    });
     expect(event.type === 'post_call_audio' && event.audioBase64).toBe(audio);
   });
 });
@@ -386,11 +408,31 @@ describe('parsePostCallPayload: unusable payloads are a 400 naming the field', (
     ['an empty type', { type: '', data: {} }, 'type'],
     ['an absurdly long type', { type: 'x'.repeat(500), data: {} }, 'type'],
     ['a transcription without data', { type: 'post_call_transcription' }, 'data'],
-    ['a transcription without a conversation id', { type: 'post_call_transcription', data: { agent_id: 'a' } }, 'data.conversation_id'],
-    ['a transcription with a null conversation id', { type: 'post_call_transcription', data: { conversation_id: null } }, 'data.conversation_id'],
-    ['a transcription with a blank conversation id', { type: 'post_call_transcription', data: { conversation_id: '  ' } }, 'data.conversation_id'],
-    ['a transcription with a numeric conversation id', { type: 'post_call_transcription', data: { conversation_id: 5 } }, 'data.conversation_id'],
-    ['audio without a conversation id', { type: 'post_call_audio', data: { full_audio: 'AAAA' } }, 'data.conversation_id'],
+    [
+      'a transcription without a conversation id',
+      { type: 'post_call_transcription', data: { agent_id: 'a' } },
+      'data.conversation_id',
+    ],
+    [
+      'a transcription with a null conversation id',
+      { type: 'post_call_transcription', data: { conversation_id: null } },
+      'data.conversation_id',
+    ],
+    [
+      'a transcription with a blank conversation id',
+      { type: 'post_call_transcription', data: { conversation_id: '  ' } },
+      'data.conversation_id',
+    ],
+    [
+      'a transcription with a numeric conversation id',
+      { type: 'post_call_transcription', data: { conversation_id: 5 } },
+      'data.conversation_id',
+    ],
+    [
+      'audio without a conversation id',
+      { type: 'post_call_audio', data: { full_audio: 'AAAA' } },
+      'data.conversation_id',
+    ],
     ['audio without audio', { type: 'post_call_audio', data: { conversation_id: 'conv_1' } }, 'data.full_audio'],
     ['audio with null audio', audio(null), 'data.full_audio'],
     ['audio with empty audio', audio(''), 'data.full_audio'],

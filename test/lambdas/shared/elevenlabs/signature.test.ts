@@ -162,7 +162,11 @@ describe('ElevenLabs signature: header shapes', () => {
     ['65 hex characters', `t=${t},v0=${hex}0`, 'v0 signature is not 64 lowercase hex characters'],
     ['64 non-hex characters', `t=${t},v0=${'z'.repeat(64)}`, 'v0 signature is not 64 lowercase hex characters'],
     ['upper-case hex', `t=${t},v0=${hex.toUpperCase()}`, 'v0 signature is not 64 lowercase hex characters'],
-    ['base64 instead of hex', `t=${t},v0=${Buffer.from(hex, 'hex').toString('base64')}`, 'v0 signature is not 64 lowercase hex characters'],
+    [
+      'base64 instead of hex',
+      `t=${t},v0=${Buffer.from(hex, 'hex').toString('base64')}`,
+      'v0 signature is not 64 lowercase hex characters',
+    ],
     ['semicolons as separators', `t=${t};v0=${hex}`, 'signature timestamp is not a number'],
     ['a bare word', 'garbage', 'signature header is malformed'],
     ['a GitHub-style header', `sha256=${hex}`, 'signature header has no timestamp (t=)'],
@@ -197,7 +201,9 @@ describe('ElevenLabs signature: header shapes', () => {
 
   it('refuses a non-numeric timestamp that the SDK lets through when it is signed', async () => {
     // The SDK's age check is `Number(t) * 1000 < now - 30 min`, which is false for NaN.
-    const v0 = createHmac('sha256', SECRET).update(`soon.${body.toString('utf8')}`).digest('hex');
+    const v0 = createHmac('sha256', SECRET)
+      .update(`soon.${body.toString('utf8')}`)
+      .digest('hex');
     expect(await sdkAccepts(body, `t=soon,v0=${v0}`)).toBe(true);
     expect(verifyElevenLabsSignature(body, `t=soon,v0=${v0}`, SECRET)).toEqual({
       ok: false,
@@ -232,7 +238,11 @@ describe('ElevenLabs signature: raw bytes', () => {
   });
 
   it('verifies bytes, not text: bytes that do not survive a UTF-8 round trip verify only as sent', () => {
-    const bytes = Buffer.concat([Buffer.from('{"type":"x","data":{"note":"'), Buffer.from([0xe9, 0xff]), Buffer.from('"}}')]);
+    const bytes = Buffer.concat([
+      Buffer.from('{"type":"x","data":{"note":"'),
+      Buffer.from([0xe9, 0xff]),
+      Buffer.from('"}}'),
+    ]);
     const { signature } = signedPostCall(bytes, SECRET);
     const reencoded = Buffer.from(bytes.toString('utf8'), 'utf8');
     expect(reencoded.equals(bytes)).toBe(false);

@@ -2,7 +2,12 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { parseJsonObject, readRequest } from '../../../../lambdas/shared/http';
 
 const event = (body: string, isBase64Encoded = false) =>
-  ({ body, isBase64Encoded, headers: {}, requestContext: { http: { sourceIp: '127.0.0.1' } } }) as unknown as APIGatewayProxyEventV2;
+  ({
+    body,
+    isBase64Encoded,
+    headers: {},
+    requestContext: { http: { sourceIp: '127.0.0.1' } },
+  }) as unknown as APIGatewayProxyEventV2;
 
 describe('the body as text, decoded once', () => {
   it('is the delivered string when API Gateway sent text, exactly what the bytes decode to', () => {

@@ -2,7 +2,12 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { HttpError, parseJsonObject, readRequest, secretsEqual } from '../../../../lambdas/shared/http';
 
 const event = (body: string, isBase64Encoded = false, headers: Record<string, string> = {}) =>
-  ({ body, isBase64Encoded, headers, requestContext: { http: { sourceIp: '127.0.0.1' } } }) as unknown as APIGatewayProxyEventV2;
+  ({
+    body,
+    isBase64Encoded,
+    headers,
+    requestContext: { http: { sourceIp: '127.0.0.1' } },
+  }) as unknown as APIGatewayProxyEventV2;
 
 const refusal = (fn: () => unknown): HttpError => {
   try {
@@ -47,7 +52,9 @@ describe('parseJsonObject', () => {
   });
 
   it('refuses invalid UTF-8', () => {
-    expect(refusal(() => parseJsonObject(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]))).message).toContain('UTF-8');
+    expect(refusal(() => parseJsonObject(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]))).message).toContain(
+      'UTF-8',
+    );
   });
 
   it('parses an object', () => {

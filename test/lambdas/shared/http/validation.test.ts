@@ -14,7 +14,9 @@ const refusal = (fn: () => unknown): HttpError => {
 describe('validate', () => {
   const schema = object({
     name: text({ trim: true, minLength: 1, tooShort: 'is empty', maxLength: 5 }),
-    nested: optional(object({ code: refine(text(), (code) => /^\d+$/.test(code), 'must be digits') }), { nullable: true }),
+    nested: optional(object({ code: refine(text(), (code) => /^\d+$/.test(code), 'must be digits') }), {
+      nullable: true,
+    }),
   });
 
   it('gives the checked, normalised value, without unknown keys', () => {
@@ -33,7 +35,9 @@ describe('validate', () => {
 
   it('does not run the second step of a pipe on a value the first refused', () => {
     const second = jest.fn((value: string) => value);
-    expect(refusal(() => validate(pipe(text({ maxLength: 2 }), second), 'long')).message).toBe('body: must be at most 2 characters');
+    expect(refusal(() => validate(pipe(text({ maxLength: 2 }), second), 'long')).message).toBe(
+      'body: must be at most 2 characters',
+    );
     expect(second).not.toHaveBeenCalled();
   });
 });

@@ -75,8 +75,16 @@ describe('EmbeddedMemoryStore persistence', () => {
 
     expect(fs.readdirSync(directory).sort()).toEqual([callerFileName(alice), callerFileName(bob)].sort());
     expect(callerFileName(alice)).toBe(`${Buffer.from(alice).toString('base64url')}.jsonl`);
-    const [line] = fs.readFileSync(path.join(directory, callerFileName(alice)), 'utf8').trim().split('\n');
-    expect(JSON.parse(line)).toEqual({ id: expect.any(String), memory: 'one fact', metadata: factual, createdAt: expect.any(String) });
+    const [line] = fs
+      .readFileSync(path.join(directory, callerFileName(alice)), 'utf8')
+      .trim()
+      .split('\n');
+    expect(JSON.parse(line)).toEqual({
+      id: expect.any(String),
+      memory: 'one fact',
+      metadata: factual,
+      createdAt: expect.any(String),
+    });
     expect((await storeInAnotherProcess().callerIds()).sort()).toEqual([alice, bob].sort());
   });
 
@@ -84,7 +92,10 @@ describe('EmbeddedMemoryStore persistence', () => {
     const store = new EmbeddedMemoryStore({ directory });
     await Promise.all(Array.from({ length: 50 }, (_, i) => store.add(alice, text(`fact number ${i}`))));
 
-    const lines = fs.readFileSync(path.join(directory, callerFileName(alice)), 'utf8').trim().split('\n');
+    const lines = fs
+      .readFileSync(path.join(directory, callerFileName(alice)), 'utf8')
+      .trim()
+      .split('\n');
     expect(lines).toHaveLength(50);
     expect(new Set(lines.map((line) => JSON.parse(line).memory)).size).toBe(50);
     expect((await storeInAnotherProcess().list(alice, { type: 'factual', limit: 100 })).total).toBe(50);
@@ -300,7 +311,9 @@ describe('EmbeddedMemoryStore.search', () => {
     await store.search(alice, 'anything', { limit: 1 });
     await store.add(alice, text('Allergic to penicillin', factual));
 
-    expect((await store.search(alice, 'penicillin', { limit: 1 })).map((m) => m.memory)).toEqual(['Allergic to penicillin']);
+    expect((await store.search(alice, 'penicillin', { limit: 1 })).map((m) => m.memory)).toEqual([
+      'Allergic to penicillin',
+    ]);
   });
 });
 

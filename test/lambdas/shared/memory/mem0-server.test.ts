@@ -20,7 +20,11 @@ it('requires `Authorization: Token <key>`', async () => {
   const right = await fetch(`${server.url}/v1/ping/`, { headers: { authorization: `Token ${server.apiKey}` } });
 
   expect([anonymous.status, wrong.status, right.status]).toEqual([401, 401, 200]);
-  expect(await right.json()).toMatchObject({ status: 'ok', org_id: expect.any(String), project_id: expect.any(String) });
+  expect(await right.json()).toMatchObject({
+    status: 'ok',
+    org_id: expect.any(String),
+    project_id: expect.any(String),
+  });
 });
 
 it('rejects a camelCase entity id in filters (400), as the platform does', async () => {
@@ -53,7 +57,12 @@ it('answers the single-memory, history and event routes the client uses', async 
   expect(event).toMatchObject({ status: 'SUCCEEDED', results: [{ event: 'ADD', data: { memory: 'Likes jazz' } }] });
   const id = event.results[0].id as string;
 
-  expect(await client.get(id)).toMatchObject({ id, memory: 'Likes jazz', userId: 'caller-1', metadata: { type: 'semantic' } });
+  expect(await client.get(id)).toMatchObject({
+    id,
+    memory: 'Likes jazz',
+    userId: 'caller-1',
+    metadata: { type: 'semantic' },
+  });
   await client.update(id, { text: 'Likes jazz and blues' });
   expect((await client.get(id)).memory).toBe('Likes jazz and blues');
   expect((await client.history(id)).map((entry) => entry.event)).toEqual(['ADD', 'UPDATE']);
@@ -63,7 +72,12 @@ it('answers the single-memory, history and event routes the client uses', async 
 
 it('pages a list newest first with count, next and previous', async () => {
   for (let i = 1; i <= 3; i++) {
-    server.seed({ userId: 'caller-1', memory: `fact ${i}`, metadata: { type: 'factual' }, createdAt: `2026-01-0${i}T00:00:00Z` });
+    server.seed({
+      userId: 'caller-1',
+      memory: `fact ${i}`,
+      metadata: { type: 'factual' },
+      createdAt: `2026-01-0${i}T00:00:00Z`,
+    });
   }
   const client = mem0Client(server.apiKey, server.url);
 

@@ -44,14 +44,19 @@ async function failureOf(work: Promise<unknown>): Promise<MemoryStoreError> {
 describe('mem0Client', () => {
   it('builds one client per API key and host, so the constructor ping happens once per process', async () => {
     // The rotated key's ping is refused, and mem0ai logs that.
-    const silenced = [jest.spyOn(console, 'error').mockImplementation(), jest.spyOn(console, 'warn').mockImplementation()];
+    const silenced = [
+      jest.spyOn(console, 'error').mockImplementation(),
+      jest.spyOn(console, 'warn').mockImplementation(),
+    ];
     const first = mem0Client(server.apiKey, server.url);
     expect(mem0Client(server.apiKey, server.url)).toBe(first);
     expect(mem0Client(`${server.apiKey}-rotated`, server.url)).not.toBe(first);
 
     await store.list(alice, { type: 'factual', limit: 5 });
     await store.search(alice, 'anything', { limit: 5 });
-    const pings = server.requests.filter((r) => r.path === '/v1/ping/' && r.headers.authorization === `Token ${server.apiKey}`);
+    const pings = server.requests.filter(
+      (r) => r.path === '/v1/ping/' && r.headers.authorization === `Token ${server.apiKey}`,
+    );
     expect(pings).toHaveLength(1);
     await new Promise((resolve) => setTimeout(resolve, 50));
     silenced.forEach((spy) => spy.mockRestore());
@@ -93,8 +98,10 @@ describe('Mem0MemoryStore.add', () => {
     expect(page.memories.map((m) => m.memory)).toEqual(['My daughter Emma starts school in September.']);
   });
 
-  it('treats the platform\'s asynchronous acceptance ({event_id, status: PENDING}) as success', async () => {
-    await expect(store.add(alice, { kind: 'text', text: 'Prefers email.', metadata: factual })).resolves.toBeUndefined();
+  it("treats the platform's asynchronous acceptance ({event_id, status: PENDING}) as success", async () => {
+    await expect(
+      store.add(alice, { kind: 'text', text: 'Prefers email.', metadata: factual }),
+    ).resolves.toBeUndefined();
     expect(server.memoriesOf(alice)).toHaveLength(1);
   });
 });
@@ -110,7 +117,7 @@ describe('Mem0MemoryStore.list', () => {
     expect(request.body).toEqual({ filters: { AND: [{ user_id: alice }, { metadata: { type: 'factual' } }] } });
   });
 
-  it('returns the caller\'s memories of that type only, newest first, with the total', async () => {
+  it("returns the caller's memories of that type only, newest first, with the total", async () => {
     server.seed({ userId: alice, memory: 'oldest', metadata: factual, createdAt: '2026-01-01T10:00:00.000Z' });
     server.seed({ userId: alice, memory: 'newest', metadata: factual, createdAt: '2026-03-01T10:00:00.000Z' });
     server.seed({ userId: alice, memory: 'middle', metadata: factual, createdAt: '2026-02-01T10:00:00.000Z' });
@@ -150,7 +157,7 @@ describe('Mem0MemoryStore.list', () => {
     expect(page.memories.map((m) => m.memory)).toEqual(['newer', 'older']);
   });
 
-  it('keeps page_size within Mem0\'s limit of 200 and at least 1', async () => {
+  it("keeps page_size within Mem0's limit of 200 and at least 1", async () => {
     for (let i = 0; i < 3; i++) server.seed({ userId: alice, memory: `fact ${i}`, metadata: factual });
 
     const big = await store.list(alice, { type: 'factual', limit: 1000 });
@@ -169,7 +176,7 @@ describe('Mem0MemoryStore.search', () => {
     server.seed({ userId: bob, memory: 'Margaret Leeds Margaret Leeds sister', metadata: semantic });
   });
 
-  it('searches the caller\'s memories only, with the caller id inside snake_case filters', async () => {
+  it("searches the caller's memories only, with the caller id inside snake_case filters", async () => {
     const results = await store.search(alice, 'sister Margaret in Leeds', { limit: 3 });
 
     const [request] = memoryRequests();
@@ -208,7 +215,7 @@ describe('Mem0MemoryStore.search', () => {
 });
 
 describe('Mem0MemoryStore.deleteCaller', () => {
-  it('erases every memory of the caller and no one else\'s', async () => {
+  it("erases every memory of the caller and no one else's", async () => {
     server.seed({ userId: alice, memory: 'one', metadata: factual });
     server.seed({ userId: alice, memory: 'two', metadata: semantic });
     server.seed({ userId: bob, memory: 'bob', metadata: factual });
@@ -297,13 +304,13 @@ describe('Mem0MemoryStore errors', () => {
     expect(error.message).toContain('has no value yet');
   });
 
-  it('a hung platform is cut off by the caller\'s deadline', async () => {
+  it("a hung platform is cut off by the caller's deadline", async () => {
     server.behave({ mode: 'hang' });
 
     const started = Date.now();
-    await expect(withDeadline(store.search(alice, 'invoice', { limit: 3 }), 200, 'memory search')).rejects.toBeInstanceOf(
-      DeadlineExceededError,
-    );
+    await expect(
+      withDeadline(store.search(alice, 'invoice', { limit: 3 }), 200, 'memory search'),
+    ).rejects.toBeInstanceOf(DeadlineExceededError);
 
     expect(Date.now() - started).toBeLessThan(5000);
     expect(memoryRequests().map((r) => r.path)).toEqual(['/v3/memories/search/']);
@@ -322,7 +329,7 @@ describe('Mem0MemoryStore errors', () => {
 });
 
 describe('Mem0MemoryStore admin: listAll, deleteMemory, callerIds', () => {
-  it('lists every memory of the caller across pages, newest first, with creation times, and nobody else\'s', async () => {
+  it("lists every memory of the caller across pages, newest first, with creation times, and nobody else's", async () => {
     for (let i = 0; i < 205; i++) {
       server.seed({
         userId: alice,
@@ -336,7 +343,11 @@ describe('Mem0MemoryStore admin: listAll, deleteMemory, callerIds', () => {
     const all = await store.listAll(alice);
 
     expect(all).toHaveLength(205);
-    expect(all[0]).toMatchObject({ memory: 'fact 204', metadata: { type: 'factual' }, createdAt: '2026-01-01T03:24:00.000Z' });
+    expect(all[0]).toMatchObject({
+      memory: 'fact 204',
+      metadata: { type: 'factual' },
+      createdAt: '2026-01-01T03:24:00.000Z',
+    });
     expect(all[204].memory).toBe('fact 0');
     const pages = memoryRequests().filter((request) => request.path === '/v3/memories/');
     expect(pages.map((request) => request.query)).toEqual([
@@ -355,7 +366,10 @@ describe('Mem0MemoryStore admin: listAll, deleteMemory, callerIds', () => {
 
     expect(server.memoriesOf(alice).map((memory) => memory.id)).toEqual([kept.id]);
     const deletes = memoryRequests().filter((request) => request.method === 'DELETE');
-    expect(deletes.map((request) => request.path)).toEqual([`/v1/memories/${doomed.id}/`, `/v1/memories/${doomed.id}/`]);
+    expect(deletes.map((request) => request.path)).toEqual([
+      `/v1/memories/${doomed.id}/`,
+      `/v1/memories/${doomed.id}/`,
+    ]);
   });
 
   it('enumerates callers through GET /v1/entities/, users only, ids as this project writes them', async () => {

@@ -37,7 +37,8 @@ async function releaseIfOurs(file: string): Promise<void> {
   if (owner === String(process.pid)) await rm(file, { force: true });
 }
 
-function isRunning(pid: number): boolean {
+/** Whether a process with this id exists (a zombie counts as alive: see the closing note). */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

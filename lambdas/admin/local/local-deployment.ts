@@ -1,3 +1,4 @@
+import { isRunning } from '../../local/data-directory-lock';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createS3Client } from '../../shared/archive/archive';
@@ -115,13 +116,4 @@ function localMemory(home: string, backend: 'embedded' | 'mem0', env: Env): Memo
   if (!apiKey)
     throw usageError('the local stack keeps memories in Mem0: set MEM0_API_KEY (and MEM0_HOST) as for npm start');
   return new Mem0MemoryStore(async () => mem0Client(apiKey, env.MEM0_HOST?.trim() || undefined));
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

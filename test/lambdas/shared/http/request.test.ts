@@ -1,5 +1,6 @@
+import { refusal } from '../../../support/refusal';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { HttpError, parseJsonObject, readRequest, secretsEqual } from '../../../../lambdas/shared/http';
+import { parseJsonObject, readRequest, secretsEqual } from '../../../../lambdas/shared/http';
 
 const event = (body: string, isBase64Encoded = false, headers: Record<string, string> = {}) =>
   ({
@@ -8,16 +9,6 @@ const event = (body: string, isBase64Encoded = false, headers: Record<string, st
     headers,
     requestContext: { http: { sourceIp: '127.0.0.1' } },
   }) as unknown as APIGatewayProxyEventV2;
-
-const refusal = (fn: () => unknown): HttpError => {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof HttpError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-};
 
 describe('readRequest', () => {
   it('lower-cases header names and keeps the body bytes', () => {

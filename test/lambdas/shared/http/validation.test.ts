@@ -1,15 +1,5 @@
-import { HttpError } from '../../../../lambdas/shared/http/errors';
+import { refusal } from '../../../support/refusal';
 import { object, optional, pipe, refine, text, validate } from '../../../../lambdas/shared/http/validation';
-
-const refusal = (fn: () => unknown): HttpError => {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof HttpError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-};
 
 describe('validate', () => {
   const schema = object({

@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { rawPostCallKey } from '../lambdas/shared/archive/archive-keys';
 import type { ServiceName } from '../lib/contract';
 import { packageRoot } from '../lib/memory-function';
-import { FIXTURES_DIR, fixturesAvailable } from '../test/support/fixtures';
+import { FIXTURES_DIR, readFixture } from '../test/support/fixtures';
 import { lambdaContext } from '../test/support/http-event';
 import { bundleChecks, coldStartChecks, warmChecks, type WarmFigures } from './budgets';
 import { SERVICES, buildFunctionBundles, bundle } from './bundles';
@@ -43,8 +43,7 @@ const progress = (message: string) => process.stderr.write(`bench: ${message}\n`
 async function main(): Promise<number> {
   // The loopback peers' own SDK clients (this process) need not warn that Node 20 is old.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  if (!fixturesAvailable())
-    throw new Error(`the bench needs the recorded 35-minute call: ${path.join(FIXTURES_DIR, LONG_CALL)}`);
+  const longCall = readFixture(LONG_CALL);
   const started = new Date();
   const loadBefore = os.loadavg();
   const work = mkdtempSync(path.join(os.tmpdir(), 'agentic-memory-bench-'));
@@ -61,7 +60,6 @@ async function main(): Promise<number> {
     for (const memories of MEMORY_COUNTS) seedCaller(peers.mem0, callerWith(memories), memories);
 
     const longCallFile = path.join(FIXTURES_DIR, LONG_CALL);
-    const longCall = readFileSync(longCallFile);
     const longCallJson = JSON.parse(longCall.toString('utf8')) as {
       data: { conversation_id: string; metadata: { phone_call: { external_number: string } } };
     };

@@ -3,7 +3,6 @@ import * as path from 'node:path';
 import { demoCall } from '../../lambdas/local/demo-call';
 import { startEmbeddedS3 } from '../../lambdas/local/embedded-s3';
 import { rawPostCallKey } from '../../lambdas/shared/archive';
-import { describeWithFixtures } from '../support/fixtures';
 import { recordedPostCall } from '../support/signing';
 import {
   dynamicVariables,
@@ -20,7 +19,7 @@ import {
 
 const MARGARET = '+16125550142';
 
-describeWithFixtures('local stack: a recorded ElevenLabs call becomes memory', () => {
+describe('local stack: a recorded ElevenLabs call becomes memory', () => {
   let home: string;
   let test: TestStack;
 

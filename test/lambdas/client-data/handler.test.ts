@@ -1,5 +1,4 @@
 import type { Archive } from '../../../lambdas/shared/archive';
-import { describeWithFixtures } from '../../support/fixtures';
 import { recordedPostCall } from '../../support/signing';
 import { TestBed, WORKSPACE_KEY, json } from '../../support/test-bed';
 
@@ -208,7 +207,7 @@ describe('client-data configuration', () => {
   });
 });
 
-describeWithFixtures('client-data after a recorded call', () => {
+describe('client-data after a recorded call', () => {
   it('greets Margaret by name on her next call', async () => {
     const bed = await TestBed.start();
     try {

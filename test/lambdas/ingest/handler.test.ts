@@ -1,6 +1,5 @@
 import type { S3Event } from 'aws-lambda';
 import type { RecordedRequest } from '../../support/mem0-server';
-import { describeWithFixtures } from '../../support/fixtures';
 import { recordedPostCall } from '../../support/signing';
 import { TestBed } from '../../support/test-bed';
 
@@ -193,7 +192,7 @@ describe('ingest worker', () => {
   });
 });
 
-describeWithFixtures('ingest of the recorded calls', () => {
+describe('ingest of the recorded calls', () => {
   it('archives and ingests the 35-minute call', async () => {
     const bed = await TestBed.start();
     try {

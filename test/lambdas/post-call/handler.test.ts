@@ -1,6 +1,6 @@
 import type { Archive } from '../../../lambdas/shared/archive';
 import { signElevenLabsPayload } from '../../../lambdas/shared/elevenlabs/signature';
-import { describeWithFixtures, readFixture } from '../../support/fixtures';
+import { readFixture } from '../../support/fixtures';
 import { apiGatewayEvent, lambdaContext } from '../../support/http-event';
 import { TEST_WEBHOOK_SECRET, recordedPostCall } from '../../support/signing';
 import { TestBed, json } from '../../support/test-bed';
@@ -137,7 +137,7 @@ describe('post-call (webhook receiver)', () => {
   });
 });
 
-describeWithFixtures('post-call with documented and recorded payloads', () => {
+describe('post-call with documented and recorded payloads', () => {
   let bed: TestBed;
   beforeAll(async () => {
     bed = await TestBed.start();

@@ -1,4 +1,3 @@
-import { describeWithFixtures } from '../../support/fixtures';
 import { apiGatewayEvent, lambdaContext } from '../../support/http-event';
 import { TEST_WEBHOOK_SECRET, recordedPostCall } from '../../support/signing';
 import { RETRIEVE_KEY, TestBed, WORKSPACE_KEY } from '../../support/test-bed';
@@ -7,7 +6,7 @@ import { RETRIEVE_KEY, TestBed, WORKSPACE_KEY } from '../../support/test-bed';
  * Logs go to CloudWatch, readable by every operator: they must carry no transcript text, no full
  * phone number and no secret, on success paths and error paths alike.
  */
-describeWithFixtures('what the handlers log', () => {
+describe('what the handlers log', () => {
   const lines: string[] = [];
   let bed: TestBed;
   const restore: Array<() => void> = [];

@@ -1,7 +1,7 @@
 import { initiationRequestSchema } from '../../../../lambdas/shared/elevenlabs/initiation-request';
 import { HttpError } from '../../../../lambdas/shared/http/errors';
 import { validate } from '../../../../lambdas/shared/http/validation';
-import { describeWithFixtures, readFixtureJson } from '../../../support/fixtures';
+import { readFixtureJson } from '../../../support/fixtures';
 
 function rejection(body: unknown): HttpError {
   try {
@@ -13,7 +13,7 @@ function rejection(body: unknown): HttpError {
   throw new Error('expected the initiation request to be rejected');
 }
 
-describeWithFixtures('initiationRequestSchema: documented request', () => {
+describe('initiationRequestSchema: documented request', () => {
   it('reads the documented Twilio request', () => {
     expect(
       validate(initiationRequestSchema, readFixtureJson('elevenlabs/documented/initiation_request.twilio.json')),

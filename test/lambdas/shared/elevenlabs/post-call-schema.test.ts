@@ -1,7 +1,7 @@
 import { HttpError } from '../../../../lambdas/shared/http/errors';
 import type { ConversationRecord, PostCallEvent } from '../../../../lambdas/shared/elevenlabs/post-call-event';
 import { parsePostCallPayload } from '../../../../lambdas/shared/elevenlabs/post-call-schema';
-import { describeWithFixtures, readFixture, readFixtureJson } from '../../../support/fixtures';
+import { readFixture, readFixtureJson } from '../../../support/fixtures';
 
 type Json = Record<string, unknown>;
 
@@ -24,7 +24,7 @@ function parseError(body: Json): HttpError {
 
 const MEANINGLESS = /^[\s.…]*$/;
 
-describeWithFixtures('parsePostCallPayload: recorded payloads', () => {
+describe('parsePostCallPayload: recorded payloads', () => {
   it('short greeting: identity candidates, data collection, analysis, timing', () => {
     const event = parsePostCallPayload(fixture('recorded/post_call_transcription.short-greeting.json'));
     expect(event).toMatchObject({ type: 'post_call_transcription', eventTimestamp: 1751802025, legacy: false });
@@ -110,7 +110,7 @@ describeWithFixtures('parsePostCallPayload: recorded payloads', () => {
   });
 });
 
-describeWithFixtures('parsePostCallPayload: documented payloads', () => {
+describe('parsePostCallPayload: documented payloads', () => {
   it('transcription with a tool call: tool-only turns (message null) dropped', () => {
     const event = parsePostCallPayload(fixture('documented/post_call_transcription.json'));
     expect(event).toMatchObject({ type: 'post_call_transcription', eventTimestamp: 1768406506, legacy: false });

@@ -1,6 +1,6 @@
 import type { Archive } from '../shared/archive';
 import { clientDataKey } from '../shared/archive';
-import { redactCallerId, type CallerId } from '../shared/caller';
+import { identityInScope, mintMemoryToken, redactIdentity, type IdentityOutcome } from '../shared/caller';
 import { MEMORY_CONTEXT_PLACEHOLDER, type ClientDataSettings, type Secrets } from '../shared/config';
 import {
   NO_MEMORY,
@@ -60,20 +60,60 @@ export function createClientDataHandler(deps: ClientDataDependencies): HttpEndpo
     requireKeyHeader(request, WORKSPACE_KEY_HEADER, await readSecret(deps.secrets, 'workspaceKey', tools));
     const body = validate(initiationRequestSchema, parseJsonObject(request.rawBody, request.text));
     tools.logger.setCorrelationId(body.call_sid ?? event.requestContext?.requestId);
-    tools.logger.appendKeys({ caller: redactCallerId(body.caller_id) });
+    const identity = identityOf(body);
+    tools.logger.appendKeys({ caller: identity.ok ? redactIdentity(identity.identity) : 'none' });
+    if (!identity.ok) noteCallWithoutIdentity(identity.reason);
 
-    const memory = await recallOrDegrade(body.caller_id);
-    const answer = answerFor(body.caller_id, memory);
+    const [memory, memoryToken] = await Promise.all([
+      identity.ok ? recallOrDegrade(identity.identity) : NO_MEMORY,
+      tokenFor(identity, body.agent_id),
+    ]);
+    const answer = answerFor(body.caller_id ?? '', memory, memoryToken);
     tools.metrics.addMetric(METRIC.memoriesReturned, MetricUnit.Count, memory.memoryCount);
     tools.logger.info('pre-call answered', {
       returning: answer.dynamic_variables.returning_caller,
       memoryCount: memory.memoryCount,
       nameKnown: answer.dynamic_variables.caller_name !== '',
+      identity: identity.ok ? 'caller' : identity.reason,
     });
 
-    await archiveExchange(body, answer);
+    await archiveExchange(body, identity, answer);
     return jsonResponse(200, answer);
   });
+
+  /** Whose memory this call reads; a withheld number or an agent outside the scope is nobody. */
+  function identityOf(body: InitiationRequest): IdentityOutcome {
+    if (body.caller_id === undefined) {
+      return { ok: false, reason: 'withheld', detail: 'the caller withheld their number' };
+    }
+    return identityInScope(body.caller_id, body.agent_id, settings.memoryScope);
+  }
+
+  function noteCallWithoutIdentity(reason: string) {
+    tools.metrics.addMetric(METRIC.callsWithoutIdentity, MetricUnit.Count, 1);
+    if (reason === 'withheld') tools.metrics.addMetric(METRIC.withheldCallerIds, MetricUnit.Count, 1);
+  }
+
+  /**
+   * The per-call key to this caller's memories for the search tool. A key that cannot be read
+   * must not fail a ringing call: the answer then carries no token, and searches are refused.
+   */
+  async function tokenFor(identity: IdentityOutcome, agentId: string | undefined): Promise<string> {
+    try {
+      const key = await deps.secrets.get('memoryTokenKey');
+      return mintMemoryToken(key, {
+        identity: identity.ok ? identity.identity : null,
+        agentId: agentId ?? null,
+        expiresAt: Math.floor(now().getTime() / 1000) + settings.memoryTokenTtlSeconds,
+      });
+    } catch (error) {
+      tools.metrics.addMetric(METRIC.degradedResponses, MetricUnit.Count, 1);
+      tools.logger.error('memory token key unavailable: answering without a token', {
+        error: (error as Error).message,
+      });
+      return '';
+    }
+  }
 
   async function recallOrDegrade(callerId: CallerId): Promise<CallerMemory> {
     const startedAt = performance.now();
@@ -92,7 +132,7 @@ export function createClientDataHandler(deps: ClientDataDependencies): HttpEndpo
     }
   }
 
-  function answerFor(callerId: CallerId, memory: CallerMemory): ConversationInitiationClientData {
+  function answerFor(callerId: string, memory: CallerMemory, memoryToken: string): ConversationInitiationClientData {
     const returning = isReturning(memory);
     const name = returning ? callerName(memory.profiles, [...memory.facts, ...memory.highlights]) : undefined;
     const context = memoryContext(memory, name, {
@@ -102,6 +142,7 @@ export function createClientDataHandler(deps: ClientDataDependencies): HttpEndpo
     });
     return initiationResponse({
       callerId,
+      memoryToken,
       callerName: name,
       memoryCount: memory.memoryCount,
       memorySummary: memorySummary(memory),
@@ -115,12 +156,25 @@ export function createClientDataHandler(deps: ClientDataDependencies): HttpEndpo
     });
   }
 
-  async function archiveExchange(request: InitiationRequest, response: ConversationInitiationClientData) {
+  async function archiveExchange(
+    request: InitiationRequest,
+    identity: IdentityOutcome,
+    response: ConversationInitiationClientData,
+  ) {
     const receivedAt = now();
-    const record = JSON.stringify({ received_at: receivedAt.toISOString(), request, response });
+    // The token is a bearer credential for the whole call: it is never stored.
+    const { secret__memory_token: _token, ...variables } = response.dynamic_variables;
+    const record = JSON.stringify({
+      received_at: receivedAt.toISOString(),
+      request,
+      response: { ...response, dynamic_variables: variables },
+    });
+    // Filed under whose record it is: the memory identity, else the bare caller (an agent outside
+    // the scope map), else `anonymous`, a folder no caller can own (withheld words are no id).
+    const folder = identity.ok ? identity.identity : (request.caller_id ?? 'anonymous');
     try {
       await withDeadline(
-        deps.archive.putJson(clientDataKey(request.caller_id, request.call_sid, receivedAt), record),
+        deps.archive.putJson(clientDataKey(folder, request.call_sid, receivedAt), record),
         ARCHIVE_DEADLINE_MS,
         'archive write',
       );

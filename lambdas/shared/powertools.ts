@@ -16,6 +16,12 @@ export const METRIC = {
   ingestSkipped: 'IngestSkipped',
   memoriesWritten: 'MemoriesWritten',
   memoriesExpired: 'MemoriesExpired',
+  /** A call whose caller withheld their number: answered as a stranger, nothing remembered. */
+  withheldCallerIds: 'WithheldCallerIds',
+  /** A call with no memory identity (withheld, no caller id, agent outside the scope map). */
+  callsWithoutIdentity: 'CallsWithoutIdentity',
+  /** Searches refused for a tampered, expired, foreign or mismatched memory token. */
+  memoryTokenRejections: 'MemoryTokenRejections',
 } as const;
 
 export { MetricUnit };

@@ -1,4 +1,5 @@
 import { pipe, text, type Schema } from '../http/validation';
+import { WITHHELD_PROBLEM, isWithheldCallerId } from './withheld';
 
 /**
  * A caller's identity: an E.164 phone number when the id looks like one, otherwise an opaque id
@@ -11,11 +12,14 @@ const PHONE_SEPARATORS = /[\s\-.()]/g;
 const E164 = /^\+[1-9]\d{6,14}$/;
 const OPAQUE_ID = /^[A-Za-z0-9\-_.:@+]{1,128}$/;
 
-export type CallerIdResult = { ok: true; callerId: CallerId } | { ok: false; problem: string };
+export type CallerIdResult =
+  | { ok: true; callerId: CallerId }
+  | { ok: false; problem: string; /** A withheld number: no identity, but not a malformed request. */ withheld?: true };
 
 export function parseCallerId(raw: string): CallerIdResult {
   const trimmed = raw.trim();
   if (trimmed.length === 0) return { ok: false, problem: 'is empty' };
+  if (isWithheldCallerId(trimmed)) return { ok: false, problem: WITHHELD_PROBLEM, withheld: true };
   if (trimmed.length <= 40 && PHONE_LIKE.test(trimmed) && /\d/.test(trimmed)) {
     let digits = trimmed.replace(PHONE_SEPARATORS, '');
     if (digits.startsWith('00')) digits = `+${digits.slice(2)}`;
@@ -50,13 +54,15 @@ export function redactCallerId(callerId: string): string {
 /**
  * The caller of a finished conversation, by the order CONTRACTS.md gives: the phone number the
  * call came from, then the caller id ElevenLabs put in the dynamic variables, then the user id
- * of a web conversation. The first one that is a valid id wins.
+ * of a web conversation. The first one that is a valid id wins; a withheld number ends the
+ * search: the call came from nobody we may remember, whatever a later fallback says.
  */
 export function callerFromCandidates(candidates: Array<string | undefined>): CallerId | undefined {
   for (const candidate of candidates) {
-    if (candidate === undefined) continue;
+    if (candidate === undefined || candidate.trim() === '') continue;
     const result = parseCallerId(candidate);
     if (result.ok) return result.callerId;
+    if (result.withheld) return undefined;
   }
   return undefined;
 }

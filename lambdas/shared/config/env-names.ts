@@ -10,7 +10,7 @@ export const ENV = {
   archiveEndpoint: 'ARCHIVE_S3_ENDPOINT',
   /** Mem0 API host, default https://api.mem0.ai. */
   mem0Host: 'MEM0_HOST',
-  /** Secrets Manager ids (name or ARN) of the four secrets. */
+  /** Secrets Manager ids (name or ARN) of the secrets. */
   mem0ApiKeySecretId: 'MEM0_API_KEY_SECRET_ID',
   hmacKeySecretId: 'ELEVENLABS_HMAC_KEY_SECRET_ID',
   workspaceKeySecretId: 'WORKSPACE_KEY_SECRET_ID',
@@ -38,8 +38,18 @@ export const ENV = {
   searchDefaultLimit: 'SEARCH_DEFAULT_LIMIT',
   /** Webhooks (pre-call, post-call): comma-separated IPs/CIDRs allowed to call; empty = anyone. */
   allowedSourceIps: 'ALLOWED_SOURCE_IPS',
-  /** in-call: "false" turns the X-Api-Key check off (explicit opt-out). */
+  /** in-call: "false" turns the X-Api-Key check off in `key` mode (explicit opt-out). */
   retrieveRequireApiKey: 'RETRIEVE_REQUIRE_API_KEY',
+  /** in-call: how a search authenticates: token | token-or-key (default) | key. */
+  retrieveAuth: 'RETRIEVE_AUTH',
+  /** Secrets Manager id of the key that signs per-call memory tokens. */
+  memoryTokenKeySecretId: 'MEMORY_TOKEN_KEY_SECRET_ID',
+  /** pre-call: lifetime of a per-call memory token, seconds (default 7200). */
+  memoryTokenTtlSeconds: 'MEMORY_TOKEN_TTL_SECONDS',
+  /** Whose memory a call uses: deployment (default, one memory per caller) or agent (one per agent or scope). */
+  memoryScope: 'MEMORY_SCOPE',
+  /** agent scope: JSON map of scope names to agent ids; agents not in it have no memory. */
+  memoryScopeMap: 'MEMORY_SCOPE_MAP',
   /** ingest: Secrets Manager id of the ElevenLabs API key; set, recordings are downloaded. */
   elevenLabsApiKeySecretId: 'ELEVENLABS_API_KEY_SECRET_ID',
   /** ingest: ElevenLabs API host, default https://api.elevenlabs.io. */

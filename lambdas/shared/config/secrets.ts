@@ -2,7 +2,8 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { ENV } from './env-names';
 import { requiredEnv } from './settings';
 
-export type SecretName = 'mem0ApiKey' | 'hmacKey' | 'workspaceKey' | 'retrieveApiKey' | 'elevenLabsApiKey';
+export type SecretName =
+  'mem0ApiKey' | 'hmacKey' | 'workspaceKey' | 'retrieveApiKey' | 'memoryTokenKey' | 'elevenLabsApiKey';
 
 /** Where a handler gets secret values. Values are never logged. */
 export interface Secrets {
@@ -14,6 +15,7 @@ const SECRET_ID_ENV: Record<SecretName, string> = {
   hmacKey: ENV.hmacKeySecretId,
   workspaceKey: ENV.workspaceKeySecretId,
   retrieveApiKey: ENV.retrieveApiKeySecretId,
+  memoryTokenKey: ENV.memoryTokenKeySecretId,
   elevenLabsApiKey: ENV.elevenLabsApiKeySecretId,
 };
 

@@ -1,4 +1,6 @@
 import { ENV } from './env-names';
+import { DEFAULT_MEMORY_TOKEN_TTL_SECONDS } from '../caller/memory-token';
+import { MEMORY_SCOPE_MODES, parseScopeMap, type MemoryScope, type MemoryScopeMode } from '../caller/memory-identity';
 
 type Env = Record<string, string | undefined>;
 
@@ -48,6 +50,31 @@ class EnvironmentReader {
     return fallback;
   }
 
+  oneOf<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+    const raw = emptyToUndefined(this.env[name]);
+    if (raw === undefined) return fallback;
+    if ((choices as readonly string[]).includes(raw)) return raw as T;
+    this.problems.push(`${name}: must be one of ${choices.join(', ')}, got "${raw}"`);
+    return fallback;
+  }
+
+  /** Whose memory a call uses: MEMORY_SCOPE and, in agent scope, the optional MEMORY_SCOPE_MAP. */
+  memoryScope(): MemoryScope {
+    const mode = this.oneOf<MemoryScopeMode>(ENV.memoryScope, MEMORY_SCOPE_MODES, 'deployment');
+    const rawMap = emptyToUndefined(this.env[ENV.memoryScopeMap]);
+    if (rawMap === undefined) return { mode };
+    if (mode !== 'agent') {
+      this.problems.push(`${ENV.memoryScopeMap}: is only used with ${ENV.memoryScope}=agent`);
+      return { mode };
+    }
+    const map = parseScopeMap(rawMap);
+    if (!map.ok) {
+      this.problems.push(`${ENV.memoryScopeMap}: ${map.problem}`);
+      return { mode };
+    }
+    return { mode, agentScopes: map.agentScopes };
+  }
+
   /** The settings read, or an error naming every variable that is wrong. */
   settings<T>(settings: T): T {
     if (this.problems.length > 0) throw new Error(`invalid configuration: ${this.problems.join('; ')}`);
@@ -65,6 +92,9 @@ export const DEFAULT_NEW_CALLER_GREETING = 'Hello! Thanks for calling. How can I
 
 export interface ClientDataSettings {
   memoryDeadlineMs: number;
+  memoryScope: MemoryScope;
+  /** Lifetime of the per-call memory token the answer carries. */
+  memoryTokenTtlSeconds: number;
   overridePrompt: boolean;
   overrideFirstMessage: boolean;
   /** Prompt override template; the memory context replaces {{memory_context}}. */
@@ -79,6 +109,8 @@ export function clientDataSettings(env: Env = process.env): ClientDataSettings {
   const read = new EnvironmentReader(env);
   return read.settings({
     memoryDeadlineMs: read.integer(ENV.memoryDeadlineMs, DEFAULT_MEMORY_DEADLINE_MS, 50, 25_000),
+    memoryScope: read.memoryScope(),
+    memoryTokenTtlSeconds: read.integer(ENV.memoryTokenTtlSeconds, DEFAULT_MEMORY_TOKEN_TTL_SECONDS, 60, 86_400),
     overridePrompt: read.boolean(ENV.overridePrompt, true),
     overrideFirstMessage: read.boolean(ENV.overrideFirstMessage, true),
     basePromptTemplate: read.text(ENV.basePromptTemplate, MEMORY_CONTEXT_PLACEHOLDER, {
@@ -91,10 +123,22 @@ export function clientDataSettings(env: Env = process.env): ClientDataSettings {
   });
 }
 
+/**
+ * How an in-call search proves whose memories it may read:
+ * - `token`: only the per-call memory token the pre-call minted;
+ * - `token-or-key`: the token, or the static key for calls without a pre-call (web widget);
+ * - `key`: the static key alone (any caller whose user_id is sent: the old behaviour).
+ */
+export type RetrieveAuth = 'token' | 'token-or-key' | 'key';
+export const RETRIEVE_AUTH_MODES: readonly RetrieveAuth[] = ['token', 'token-or-key', 'key'];
+
 export interface RetrieveSettings {
   memoryDeadlineMs: number;
   defaultLimit: number;
+  retrieveAuth: RetrieveAuth;
+  /** `key` mode only: false lets searches in without the static key (explicit opt-out). */
   requireApiKey: boolean;
+  memoryScope: MemoryScope;
 }
 
 export function retrieveSettings(env: Env = process.env): RetrieveSettings {
@@ -102,7 +146,9 @@ export function retrieveSettings(env: Env = process.env): RetrieveSettings {
   return read.settings({
     memoryDeadlineMs: read.integer(ENV.memoryDeadlineMs, DEFAULT_MEMORY_DEADLINE_MS, 50, 25_000),
     defaultLimit: read.integer(ENV.searchDefaultLimit, 10, 1, 50),
+    retrieveAuth: read.oneOf(ENV.retrieveAuth, RETRIEVE_AUTH_MODES, 'token-or-key'),
     requireApiKey: read.boolean(ENV.retrieveRequireApiKey, true),
+    memoryScope: read.memoryScope(),
   });
 }
 
@@ -110,6 +156,7 @@ export const DEFAULT_RECORDING_DEADLINE_MS = 300_000;
 
 export interface IngestSettings {
   memoryWriteDeadlineMs: number;
+  memoryScope: MemoryScope;
   /** Downloading and archiving one recording, retries included. */
   recordingDeadlineMs: number;
 }
@@ -118,6 +165,7 @@ export function ingestSettings(env: Env = process.env): IngestSettings {
   const read = new EnvironmentReader(env);
   return read.settings({
     memoryWriteDeadlineMs: read.integer(ENV.memoryWriteDeadlineMs, 10_000, 100, 120_000),
+    memoryScope: read.memoryScope(),
     recordingDeadlineMs: read.integer(ENV.recordingDeadlineMs, DEFAULT_RECORDING_DEADLINE_MS, 1000, 900_000),
   });
 }

@@ -9,6 +9,8 @@ export interface DynamicVariables {
   memory_summary: string;
   returning_caller: 'yes' | 'no';
   is_returning_caller: 'true' | 'false';
+  /** The per-call memory token for the search tool's header; `secret__` keeps it from the LLM. */
+  secret__memory_token: string;
 }
 
 export interface ConversationInitiationClientData {
@@ -25,6 +27,8 @@ export interface InitiationAnswer {
   memoryCount: number;
   memorySummary: string;
   returning: boolean;
+  /** The per-call memory token (empty when none could be minted). */
+  memoryToken?: string;
   /** Omitted when the prompt override is switched off. */
   prompt?: string;
   /** Omitted when the first-message override is switched off. */
@@ -44,6 +48,7 @@ export function initiationResponse(answer: InitiationAnswer): ConversationInitia
       memory_summary: answer.memorySummary,
       returning_caller: answer.returning ? 'yes' : 'no',
       is_returning_caller: answer.returning ? 'true' : 'false',
+      secret__memory_token: answer.memoryToken ?? '',
     },
     ...(Object.keys(agent).length > 0 ? { conversation_config_override: { agent } } : {}),
   };

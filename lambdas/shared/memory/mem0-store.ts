@@ -1,6 +1,6 @@
 import './mem0-telemetry-off'; // must stay above 'mem0ai': it reads MEM0_TELEMETRY when loaded
 import MemoryClient from 'mem0ai';
-import { parseCallerId, type CallerId } from '../caller';
+import { parseMemoryIdentity, type CallerId } from '../caller';
 import {
   MEMORY_TYPES,
   Memory,
@@ -151,9 +151,9 @@ export class Mem0MemoryStore implements MemoryStore {
       const results = resultsOf(response, 'callerIds');
       for (const entity of results) {
         if (!isRecord(entity) || (entity.type !== undefined && entity.type !== 'user')) continue;
-        const parsed = typeof entity.name === 'string' ? parseCallerId(entity.name) : undefined;
-        // Only ids this project writes: a caller id exactly as normalised.
-        if (parsed?.ok && parsed.callerId === entity.name) callers.push(parsed.callerId);
+        const parsed = typeof entity.name === 'string' ? parseMemoryIdentity(entity.name) : undefined;
+        // Only ids this project writes: a memory identity (scoped or not) exactly as normalised.
+        if (parsed && parsed.identity === entity.name) callers.push(parsed.identity);
       }
       if (results.length === 0 || !hasNextPage(response)) break;
     }

@@ -1,6 +1,12 @@
 import type { Archive } from '../shared/archive';
 import { clientDataKey } from '../shared/archive';
-import { identityInScope, mintMemoryToken, redactIdentity, type IdentityOutcome } from '../shared/caller';
+import {
+  identityInScope,
+  mintMemoryToken,
+  redactIdentity,
+  type CallerId,
+  type IdentityOutcome,
+} from '../shared/caller';
 import { MEMORY_CONTEXT_PLACEHOLDER, type ClientDataSettings, type Secrets } from '../shared/config';
 import {
   NO_MEMORY,

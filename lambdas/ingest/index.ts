@@ -10,6 +10,7 @@ import { recordingsFromEnvironment } from './recordings-from-environment';
 
 const tools = createPowertools('ingest');
 const secrets = new SecretsManagerSecrets();
+const settings = ingestSettings();
 
 export const handler = createIngestHandler({
   tools,
@@ -17,7 +18,8 @@ export const handler = createIngestHandler({
     archive: archiveFromEnvironment(),
     memory: mem0FromEnvironment(secrets),
     tools,
-    memoryWriteDeadlineMs: ingestSettings().memoryWriteDeadlineMs,
+    memoryWriteDeadlineMs: settings.memoryWriteDeadlineMs,
+    memoryScope: settings.memoryScope,
     idempotency: idempotentWrites(new DynamoDBPersistenceLayer({ tableName: requiredEnv(ENV.idempotencyTable) })),
     recordings: recordingsFromEnvironment(secrets),
   }),

@@ -1,5 +1,14 @@
 import { callerTranscriptKey, parseRawPostCallKey, type Archive } from '../shared/archive';
-import { callerFromCandidates, redactCallerId, type CallerId } from '../shared/caller';
+import {
+  DEPLOYMENT_SCOPE,
+  identityInScope,
+  isWithheldCallerId,
+  parseCallerId,
+  redactIdentity,
+  type CallerId,
+  type IdentityOutcome,
+  type MemoryScope,
+} from '../shared/caller';
 import type { ConversationRecord } from '../shared/elevenlabs/post-call-event';
 import { parsePostCallPayload } from '../shared/elevenlabs/post-call-schema';
 import { withDeadline } from '../shared/deadline';
@@ -50,6 +59,8 @@ export interface IngestDependencies {
   idempotency: IdempotentWrites;
   /** Downloads the recording of a call that has one (configured with an ElevenLabs API key). */
   recordings?: RecordingArchiver;
+  /** Whose memory a call becomes; default: one memory per caller for the whole deployment. */
+  memoryScope?: MemoryScope;
 }
 
 /**
@@ -111,14 +122,18 @@ export function createPayloadIngester(deps: IngestDependencies) {
     const conversation = payload.conversation;
     tools.logger.setCorrelationId(conversation.conversationId);
 
-    const callerId = callerOf(conversation);
-    if (!callerId) {
+    const identity = identityOf(conversation, deps.memoryScope ?? DEPLOYMENT_SCOPE);
+    if (!identity.ok) {
       await archiveRecording(conversation);
-      return skip('no caller identity (no phone number, caller id or user id): archived only', {
+      tools.metrics.addMetric(METRIC.callsWithoutIdentity, MetricUnit.Count, 1);
+      if (identity.reason === 'withheld') tools.metrics.addMetric(METRIC.withheldCallerIds, MetricUnit.Count, 1);
+      return skip(`no memory identity (${identity.detail}): archived only`, {
         conversationId: conversation.conversationId,
+        identity: identity.reason,
       });
     }
-    tools.logger.appendKeys({ caller: redactCallerId(callerId) });
+    const callerId = identity.identity;
+    tools.logger.appendKeys({ caller: redactIdentity(callerId) });
 
     // The per-caller copy first: it is idempotent (same key, same bytes) and makes the call
     // findable under the caller's prefix even while the memory store is down.
@@ -159,7 +174,22 @@ export function createPayloadIngester(deps: IngestDependencies) {
   }
 }
 
-function callerOf(conversation: ConversationRecord): CallerId | undefined {
+/**
+ * Whose memory a finished call becomes. The caller is, in the order CONTRACTS.md gives, the
+ * phone number the call came from, then the caller id ElevenLabs put in the dynamic variables,
+ * then the user id of a web conversation: the first one present decides. A withheld number
+ * there makes the call nobody's (a later fallback is not asked); so does an agent outside the
+ * memory scope.
+ */
+function identityOf(conversation: ConversationRecord, scope: MemoryScope): IdentityOutcome {
   const { externalNumber, systemCallerId, userId } = conversation.callerCandidates;
-  return callerFromCandidates([externalNumber, systemCallerId, userId]);
+  for (const candidate of [externalNumber, systemCallerId, userId]) {
+    if (candidate === undefined) continue;
+    if (isWithheldCallerId(candidate)) {
+      return { ok: false, reason: 'withheld', detail: 'the caller withheld their number' };
+    }
+    const parsed = parseCallerId(candidate);
+    if (parsed.ok) return identityInScope(parsed.callerId, conversation.agentId, scope);
+  }
+  return { ok: false, reason: 'no-caller', detail: 'no phone number, caller id or user id' };
 }

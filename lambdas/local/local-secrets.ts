@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 
-/** The three keys the endpoints check, under the names the handlers' Secrets use. */
+/** The keys the endpoints check or sign with, under the names the handlers' Secrets use. */
 export interface LocalKeys {
   /** Pre-call: the X-Workspace-Key header value. */
   workspaceKey: string;
@@ -10,6 +10,8 @@ export interface LocalKeys {
   retrieveApiKey: string;
   /** Post-call: the HMAC secret of the ElevenLabs-Signature header. */
   hmacKey: string;
+  /** Pre-call signs, in-call checks, the per-call memory tokens with it; it never leaves this machine. */
+  memoryTokenKey: string;
 }
 
 export type KeyName = keyof LocalKeys;
@@ -20,6 +22,7 @@ export const KEY_ENV: Record<KeyName, string> = {
   workspaceKey: 'ELEVENLABS_WORKSPACE_KEY',
   retrieveApiKey: 'RETRIEVE_API_KEY',
   hmacKey: 'ELEVENLABS_HMAC_KEY',
+  memoryTokenKey: 'MEMORY_TOKEN_KEY',
 };
 
 const KEY_NAMES = Object.keys(KEY_ENV) as KeyName[];
@@ -30,6 +33,7 @@ const GENERATORS: Record<KeyName, () => string> = {
   workspaceKey: () => `wk_${randomBytes(24).toString('base64url')}`,
   retrieveApiKey: () => `rk_${randomBytes(24).toString('base64url')}`,
   hmacKey: () => `wsec_${randomBytes(32).toString('hex')}`,
+  memoryTokenKey: () => `mtk_${randomBytes(32).toString('base64url')}`,
 };
 
 type Env = Record<string, string | undefined>;

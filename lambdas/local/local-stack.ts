@@ -133,6 +133,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         memory,
         tools: ingestTools,
         memoryWriteDeadlineMs: settings.ingest.memoryWriteDeadlineMs,
+        memoryScope: settings.ingest.memoryScope,
         idempotency: idempotentWrites(idempotency),
         recordings: localRecordings(env, s3.archive, settings.ingest.recordingDeadlineMs),
       }),

@@ -36,6 +36,7 @@ export function freshKeys(): LocalKeys {
     workspaceKey: `wk_${randomBytes(24).toString('base64url')}`,
     retrieveApiKey: `rk_${randomBytes(24).toString('base64url')}`,
     hmacKey: `wsec_${randomBytes(32).toString('hex')}`,
+    memoryTokenKey: `mtk_${randomBytes(32).toString('base64url')}`,
   };
 }
 
@@ -45,6 +46,7 @@ export function keyEnvironment(keys: LocalKeys): Record<string, string> {
     ELEVENLABS_WORKSPACE_KEY: keys.workspaceKey,
     RETRIEVE_API_KEY: keys.retrieveApiKey,
     ELEVENLABS_HMAC_KEY: keys.hmacKey,
+    MEMORY_TOKEN_KEY: keys.memoryTokenKey,
   };
 }
 

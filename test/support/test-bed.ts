@@ -9,7 +9,7 @@ import type { RecordingArchiver } from '../../lambdas/ingest/archive-recording';
 import { createPostCallHandler } from '../../lambdas/post-call/handler';
 import { createRetrieveHandler } from '../../lambdas/retrieve/handler';
 import { RAW_POST_CALL_PREFIX, type Archive } from '../../lambdas/shared/archive';
-import { StaticSecrets, clientDataSettings, retrieveSettings } from '../../lambdas/shared/config';
+import { StaticSecrets, clientDataSettings, ingestSettings, retrieveSettings } from '../../lambdas/shared/config';
 import { SourceAllowList, type HttpEndpoint } from '../../lambdas/shared/http';
 import { Mem0MemoryStore, mem0Client } from '../../lambdas/shared/memory/mem0-store';
 import { createPowertools, type Powertools } from '../../lambdas/shared/powertools';
@@ -21,6 +21,7 @@ import { TEST_WEBHOOK_SECRET, signedPostCall } from './signing';
 
 export const WORKSPACE_KEY = 'wk_test_workspace_key_0123456789';
 export const RETRIEVE_KEY = 'rk_test_retrieve_key_0123456789';
+export const MEMORY_TOKEN_KEY = 'mtk_test_memory_token_key_0123456789';
 
 export interface TestBedOptions {
   /** Environment the handlers' settings are read from (e.g. MEMORY_DEADLINE_MS). */
@@ -80,6 +81,7 @@ export class TestBed {
       hmacKey: TEST_WEBHOOK_SECRET,
       workspaceKey: WORKSPACE_KEY,
       retrieveApiKey: RETRIEVE_KEY,
+      memoryTokenKey: MEMORY_TOKEN_KEY,
     });
     const memory = new Mem0MemoryStore(async () => mem0Client(this.mem0.apiKey, this.mem0.url));
     const archive = options.archive ? options.archive(this.s3.archive) : this.s3.archive;
@@ -114,6 +116,7 @@ export class TestBed {
         memory,
         tools: this.tools.ingest,
         memoryWriteDeadlineMs: options.memoryWriteDeadlineMs ?? 2000,
+        memoryScope: ingestSettings(env).memoryScope,
         idempotency: idempotentWrites(persistence),
         recordings: options.recordings?.(this.s3),
       }),

@@ -1,11 +1,12 @@
 import {
   AUDIO_PREFIX,
   RAW_POST_CALL_PREFIX,
-  audioKey,
+  audioKeyOfSegment,
   callerClientDataPrefix,
   callerPrefix,
   parseRawPostCallKey,
 } from '../shared/archive/archive-keys';
+import { decodeKeySegment } from '../shared/archive/key-segment';
 import type { CallerId } from '../shared/caller';
 import type { Memory, MemoryStore } from '../shared/memory';
 import type { ArchiveAdmin } from './deployment';
@@ -14,7 +15,10 @@ import type { ArchiveAdmin } from './deployment';
 export interface CallerData {
   callerId: CallerId;
   memories: Memory[];
-  /** Conversations of the caller: those with a per-caller transcript copy. */
+  /**
+   * Conversations of the caller: those with a per-caller transcript copy. Each is the id, or its
+   * key segment when the id was too long to be kept whole in a key.
+   */
   conversationIds: string[];
   /** `client-data/{caller}/…`: each pre-call request with the answer given. */
   preCallRecordKeys: string[];
@@ -56,26 +60,29 @@ export async function findCallerData(
   const transcriptKeys = (await keysUnder(archive, prefix)).filter(
     (key) => !sharesFolder || isTranscriptCopy(key.slice(prefix.length)),
   );
-  const conversationIds = [
+  // Conversations are matched by their key segment, never by a decoded id: the same segment is
+  // in the inbox and recording keys, even for an id too long to be kept whole.
+  const conversationSegments = [
     ...new Set(
       transcriptKeys
         .filter((key) => isTranscriptCopy(key.slice(prefix.length)))
         .map((key) => key.slice(prefix.length).split('/')[0]),
     ),
   ];
+  const conversationIds = conversationSegments.map((segment) => decodeKeySegment(segment) ?? segment);
 
   const audioKeys: string[] = [];
-  for (const conversationId of conversationIds) {
-    const key = audioKey(conversationId);
+  for (const segment of conversationSegments) {
+    const key = audioKeyOfSegment(segment);
     if ((await keysUnder(archive, key)).includes(key)) audioKeys.push(key);
   }
 
-  const wanted = new Set(conversationIds);
+  const wanted = new Set(conversationSegments);
   const rawKeys: string[] = [];
   if (wanted.size > 0) {
     for await (const object of archive.list(RAW_POST_CALL_PREFIX)) {
       const raw = parseRawPostCallKey(object.key);
-      if (raw && wanted.has(raw.conversationId)) rawKeys.push(object.key);
+      if (raw && wanted.has(raw.conversationSegment)) rawKeys.push(object.key);
     }
   }
   return { callerId, memories, conversationIds, preCallRecordKeys, transcriptKeys, audioKeys, rawKeys };

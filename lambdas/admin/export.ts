@@ -1,3 +1,5 @@
+import { audioKeyOfSegment } from '../shared/archive/archive-keys';
+import { decodeKeySegment } from '../shared/archive/key-segment';
 import type { CallerId } from '../shared/caller';
 import type { MemoryStore } from '../shared/memory';
 import { findCallerData, isEmpty } from './caller-data';
@@ -44,10 +46,10 @@ export async function exportCaller(
 
   const conversations: CallerExport['conversations'] = [];
   for (const key of data.transcriptKeys) {
-    const conversationId = key.split('/').slice(-2)[0];
-    const audioKey = data.audioKeys.find((audio) => audio.endsWith(`/${conversationId}.mp3`));
+    const segment = key.split('/').slice(-2)[0];
+    const audioKey = data.audioKeys.find((audio) => audio === audioKeyOfSegment(segment));
     conversations.push({
-      conversationId,
+      conversationId: decodeKeySegment(segment) ?? segment,
       transcriptKey: key,
       transcript: await read(key),
       ...(audioKey ? { audioKey } : {}),

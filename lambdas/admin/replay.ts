@@ -1,4 +1,5 @@
 import { RAW_POST_CALL_PREFIX, parseRawPostCallKey } from '../shared/archive/archive-keys';
+import { encodeKeySegment } from '../shared/archive/key-segment';
 import { notFound, usageError } from './admin-error';
 import type { ArchiveAdmin, IngestQueueAdmin } from './deployment';
 
@@ -25,13 +26,13 @@ export async function replayConversations(
   conversationIds: readonly string[],
   onProgress?: Progress,
 ): Promise<ReplayReport> {
-  const wanted = new Set(conversationIds);
+  // By key segment: an id too long to be kept whole in a key is found by encoding it again.
+  const wanted = new Map(conversationIds.map((id) => [encodeKeySegment(id), id]));
   const found = new Map<string, string[]>();
   for await (const object of deployment.archive.list(RAW_POST_CALL_PREFIX)) {
     const raw = parseRawPostCallKey(object.key);
-    if (raw?.type === INGESTED_TYPE && wanted.has(raw.conversationId)) {
-      found.set(raw.conversationId, [...(found.get(raw.conversationId) ?? []), object.key]);
-    }
+    const id = raw?.type === INGESTED_TYPE ? wanted.get(raw.conversationSegment) : undefined;
+    if (id !== undefined) found.set(id, [...(found.get(id) ?? []), object.key]);
   }
   const missing = conversationIds.filter((id) => !found.has(id));
   if (found.size === 0) throw notFound(`no archived transcription of ${missing.join(', ')}`);

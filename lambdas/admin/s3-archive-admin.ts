@@ -6,6 +6,7 @@ import {
   type ObjectIdentifier,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { archivedText } from '../shared/archive/archive';
 import type { ArchiveAdmin, ArchivedObject } from './deployment';
 
 /** What S3-compatible servers without versioning answer to ListObjectVersions. */
@@ -44,7 +45,7 @@ export class S3ArchiveAdmin implements ArchiveAdmin {
   async getText(key: string): Promise<string> {
     const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
     if (!object.Body) throw new Error(`archive object ${key} has no body`);
-    return object.Body.transformToString('utf-8');
+    return archivedText(await object.Body.transformToByteArray());
   }
 
   async delete(keys: readonly string[]): Promise<void> {

@@ -23,11 +23,23 @@ export class S3Archive implements Archive {
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: mp3, ContentType: 'audio/mpeg' }));
   }
 
+  /**
+   * The object as text (`archivedText`): the inbox keeps a webhook's bytes exactly as signed,
+   * a byte-order mark included, and its readers parse the text that follows it.
+   */
   async getText(key: string): Promise<string> {
     const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
     if (!object.Body) throw new Error(`archive object ${key} has no body`);
-    return object.Body.transformToString('utf-8');
+    return archivedText(await object.Body.transformToByteArray());
   }
+}
+
+// WHATWG decoding drops one leading BOM (ignoreBOM: false) and, like Buffer, replaces bad bytes.
+const utf8WithoutBom = new TextDecoder('utf-8', { ignoreBOM: false });
+
+/** An archived object's bytes as text: UTF-8, without a leading byte-order mark. */
+export function archivedText(bytes: Uint8Array): string {
+  return utf8WithoutBom.decode(bytes);
 }
 
 /**

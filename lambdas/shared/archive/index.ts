@@ -1,2 +1,3 @@
 export * from './archive-keys';
 export * from './archive';
+export { decodeKeySegment, encodeKeySegment, isHashedKeySegment } from './key-segment';

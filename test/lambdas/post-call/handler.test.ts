@@ -1,4 +1,4 @@
-import type { Archive } from '../../../lambdas/shared/archive';
+import { audioKey, callerTranscriptKey, parseRawPostCallKey, type Archive } from '../../../lambdas/shared/archive';
 import { signElevenLabsPayload } from '../../../lambdas/shared/elevenlabs/signature';
 import { readFixture } from '../../support/fixtures';
 import { apiGatewayEvent, lambdaContext } from '../../support/http-event';
@@ -112,6 +112,37 @@ describe('post-call (webhook receiver)', () => {
     expect(
       (await bed.s3.listKeys('post-call/raw/')).some((k) => k.includes('/conv_future/post_call_future_thing-')),
     ).toBe(true);
+  });
+
+  it('keeps conv_a/b and conv_a_b apart: transcriptions, recordings and per-caller copies (once one recording overwrote the other)', async () => {
+    const ids = ['conv_a/b', 'conv_a_b'];
+    const recordings = ids.map((id) => Buffer.from(`ID3 recording of ${id}`.padEnd(36, '.')));
+    for (const [i, id] of ids.entries()) {
+      expect((await bed.deliverPostCall(transcription(id))).statusCode).toBe(200);
+      const audio = {
+        type: 'post_call_audio',
+        data: { conversation_id: id, full_audio: recordings[i].toString('base64') },
+      };
+      expect((await bed.deliverPostCall(audio)).statusCode).toBe(200);
+    }
+
+    for (const [i, id] of ids.entries()) {
+      expect((await bed.s3.getObject(audioKey(id))).body.equals(recordings[i])).toBe(true);
+    }
+    const inbox = (await bed.s3.listKeys('post-call/raw/')).filter((key) =>
+      ids.includes(parseRawPostCallKey(key)?.conversationId ?? ''),
+    );
+    expect(inbox.map((key) => parseRawPostCallKey(key)?.conversationId).sort()).toEqual([...ids].sort());
+    for (const key of inbox) {
+      const stored = JSON.parse((await bed.s3.getObject(key)).body.toString()) as { data: { conversation_id: string } };
+      expect(stored.data.conversation_id).toBe(parseRawPostCallKey(key)?.conversationId);
+    }
+
+    expect((await bed.drainIngest()).batchItemFailures).toEqual([]);
+    for (const id of ids) {
+      const copy = await bed.s3.getObject(callerTranscriptKey('+16125550142', id));
+      expect((JSON.parse(copy.body.toString()) as { data: { conversation_id: string } }).data.conversation_id).toBe(id);
+    }
   });
 
   it('answers 503 and acknowledges nothing when the archive cannot store the payload', async () => {

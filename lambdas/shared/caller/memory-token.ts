@@ -50,7 +50,9 @@ export function verifyMemoryToken(key: string, token: string, nowMs = Date.now()
   if (!BASE64URL.test(body) || !BASE64URL.test(presented)) return { ok: false, reason: 'malformed' };
 
   const expected = signature(key, `${MEMORY_TOKEN_VERSION}.${body}`);
-  const given = Buffer.from(presented, 'base64url');
+  const decoded = Buffer.from(presented, 'base64url');
+  // Only the canonical spelling: base64url's spare low bits must not give one signature many forms.
+  const given = decoded.toString('base64url') === presented ? decoded : Buffer.alloc(0);
   // Equal lengths for timingSafeEqual; a wrong length still costs one full comparison.
   const comparable = given.length === expected.length ? given : Buffer.alloc(expected.length);
   const matches = timingSafeEqual(comparable, expected) && given.length === expected.length;

@@ -26,7 +26,30 @@ export interface Route {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * How long a client may take to send a request. A client that declares a large body and then
+ * stalls would otherwise hold its connection (and the body buffered so far) for as long as it
+ * likes; past these limits Node answers 408 and closes the connection.
+ */
+export interface RequestTimeouts {
+  /** From the connection's first byte to the end of the headers. */
+  headersTimeoutMs: number;
+  /** From the first byte to the end of the body (at least headersTimeoutMs). */
+  requestTimeoutMs: number;
+  /** How often connections are checked against the two limits. */
+  checkIntervalMs: number;
+}
+
+/** Generous for a 10 MB body from ElevenLabs through a tunnel; a client that stalls is cut off. */
+export const DEFAULT_REQUEST_TIMEOUTS: RequestTimeouts = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  checkIntervalMs: 1_000,
+};
+// ignoreBOM keeps a leading byte-order mark in the text (by default TextDecoder drops it): the
+// event's body must encode back to the bytes exactly as sent, which signatures are computed over.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * An HTTP server that does what API Gateway (HTTP API, payload format 2.0) does in front of the
@@ -41,14 +64,23 @@ export class HttpBridge {
   constructor(
     routes: Route[],
     private readonly logger: Logger,
+    timeouts: Partial<RequestTimeouts> = {},
   ) {
     for (const route of routes) this.routes.set(`${route.method} ${route.path}`, route);
-    this.server = createServer((request, response) => {
+    const limits = { ...DEFAULT_REQUEST_TIMEOUTS, ...timeouts };
+    const options = {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+    };
+    this.server = createServer(options, (request, response) => {
       this.serve(request, response).catch((error: unknown) => {
         // A client that went away mid-request, or a request line URL cannot parse.
         this.logger.warn('request not answered', { error: (error as Error).message });
-        if (!response.headersSent) send(response, { statusCode: 400, body: '{"message":"Bad Request"}' });
-        else response.destroy();
+        // A connection closed under the request (the client, or a request timeout's 408) takes no answer.
+        if (!response.headersSent && !request.socket.destroyed) {
+          send(response, { statusCode: 400, body: '{"message":"Bad Request"}' });
+        } else response.destroy();
       });
     });
   }

@@ -1,6 +1,16 @@
+import { connect } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { ElevenLabsClient, ElevenLabsError } from '@elevenlabs/elevenlabs-js';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { S3RVER_CREDENTIALS, startEmbeddedS3, type EmbeddedS3 } from '../../lambdas/local/embedded-s3';
 import { HttpBridge, MAX_REQUEST_BYTES, clientAddress } from '../../lambdas/local/http-bridge';
+import { createPostCallHandler } from '../../lambdas/post-call/handler';
+import { createS3Client } from '../../lambdas/shared/archive/archive';
+import { StaticSecrets } from '../../lambdas/shared/config';
+import { signElevenLabsPayload } from '../../lambdas/shared/elevenlabs/signature';
+import { createPowertools } from '../../lambdas/shared/powertools';
+import { removeHome, tempHome } from './local-stack-support';
 
 describe('HttpBridge: HTTP ⇄ API Gateway (payload 2.0) events', () => {
   let bridge: HttpBridge;
@@ -136,3 +146,157 @@ describe('clientAddress: the sourceIp of the event', () => {
     expect(clientAddress('::1', 'not-an-address')).toBe('::1');
   });
 });
+
+describe('HttpBridge with the post-call handler: signatures over the bytes exactly as received', () => {
+  const hmacKey = 'wsec_bridge_test_0123456789abcdef0123456789abcdef';
+  const body = JSON.stringify({
+    type: 'post_call_transcription',
+    event_timestamp: 1768404600,
+    data: { agent_id: 'agent_1', conversation_id: 'conv_bom', transcript: [] },
+  });
+  const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+  const withBom = Buffer.concat([BOM, Buffer.from(body)]);
+  // The official verifier: async, takes the body as a string.
+  const sdk = new ElevenLabsClient({ apiKey: 'unused-in-these-tests' }).webhooks;
+  /** The SDK checks the HMAC first and then JSON.parses what it was given: a SyntaxError means the signature held. */
+  const sdkVerdict = (text: string, header: string) =>
+    sdk.constructEvent(text, header, hmacKey).then(
+      () => 'accepted',
+      (error: unknown) => (error instanceof ElevenLabsError ? `refused: ${error.message}` : 'signature matched'),
+    );
+
+  let home: string;
+  let s3: EmbeddedS3;
+  let bridge: HttpBridge;
+  let base: string;
+
+  beforeAll(async () => {
+    home = await tempHome();
+    s3 = await startEmbeddedS3({ directory: home });
+    const postCall = createPostCallHandler({
+      secrets: new StaticSecrets({ hmacKey }),
+      archive: s3.archive,
+      tools: createPowertools('post-call'),
+    });
+    bridge = new HttpBridge(
+      [{ method: 'POST', path: '/post-call', functionName: 'post-call', handler: postCall }],
+      new Logger({ logLevel: 'SILENT' }),
+    );
+    base = `http://127.0.0.1:${await bridge.listen(0, '127.0.0.1')}`;
+  });
+  afterAll(async () => {
+    await bridge.close();
+    await s3.close();
+    await removeHome(home);
+  });
+
+  const post = (bytes: Buffer, signature: string) =>
+    fetch(`${base}/post-call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'elevenlabs-signature': signature },
+      body: bytes,
+    });
+
+  it('accepts a correctly signed body that begins with a UTF-8 BOM, and archives it byte for byte', async () => {
+    const signature = signElevenLabsPayload(withBom, hmacKey, Date.now() / 1000);
+    // The official verifier agrees that the signature covers the BOM; without it, it does not match.
+    expect(await sdkVerdict(withBom.toString('utf8'), signature)).toBe('signature matched');
+    expect(await sdkVerdict(body, signature)).toMatch(/^refused: Signature hash does not match/);
+
+    const response = await post(withBom, signature);
+    expect([response.status, await response.json()]).toEqual([200, { status: 'ok' }]);
+    const keys = (await s3.listObjects('post-call/raw/')).map((object) => object.key);
+    const key = keys.find((k) => k.includes('/conv_bom/'));
+    expect(key).toBeDefined();
+    expect(Buffer.from(await getBytes(s3, key!)).equals(withBom)).toBe(true);
+  });
+
+  it('refuses the same body signed without its BOM, and stores nothing', async () => {
+    const before = await s3.listObjects('');
+    const signature = signElevenLabsPayload(Buffer.from(body), hmacKey, Date.now() / 1000);
+    const response = await post(withBom, signature);
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: string }).error).toContain('signature does not match');
+    expect(await s3.listObjects('')).toEqual(before);
+  });
+});
+
+describe('HttpBridge: a client that stalls is cut off', () => {
+  const timeouts = { headersTimeoutMs: 300, requestTimeoutMs: 600, checkIntervalMs: 50 };
+  let bridge: HttpBridge;
+  let port: number;
+  let invoked = 0;
+
+  beforeAll(async () => {
+    bridge = new HttpBridge(
+      [
+        {
+          method: 'POST',
+          path: '/post-call',
+          functionName: 'post-call',
+          handler: async () => {
+            invoked += 1;
+            return { statusCode: 200, body: '{}' };
+          },
+        },
+      ],
+      new Logger({ logLevel: 'SILENT' }),
+      timeouts,
+    );
+    port = await bridge.listen(0, '127.0.0.1');
+  });
+  afterAll(() => bridge.close());
+
+  /** Writes `request` on a raw socket, then sends nothing more; resolves with what came back once the server closes. */
+  function stall(request: string): Promise<{ answer: string; ms: number }> {
+    return new Promise((resolve, reject) => {
+      const startedAt = performance.now();
+      const socket = connect(port, '127.0.0.1', () => socket.write(request));
+      let answer = '';
+      const giveUp = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`the server held a stalled connection for 3 s; it sent: ${JSON.stringify(answer)}`));
+      }, 3000);
+      socket.on('data', (chunk) => (answer += chunk.toString()));
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearTimeout(giveUp);
+        resolve({ answer, ms: performance.now() - startedAt });
+      });
+    });
+  }
+
+  it('answers 408 and closes a request that declares a large body and then stalls', async () => {
+    const { answer, ms } = await stall(
+      'POST /post-call HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n' +
+        'Content-Length: 5000000\r\n\r\n{"type":"post_call_transcription","data":{',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(ms).toBeGreaterThanOrEqual(timeouts.requestTimeoutMs - 50);
+    expect(ms).toBeLessThan(timeouts.requestTimeoutMs + 1500);
+    expect(invoked).toBe(0);
+  });
+
+  it('answers 408 and closes a request whose headers never end', async () => {
+    const { answer, ms } = await stall('POST /post-call HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Le');
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(ms).toBeLessThan(timeouts.headersTimeoutMs + 1500);
+    expect(invoked).toBe(0);
+  });
+
+  it('still serves a client that sends its request in time', async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/post-call`, { method: 'POST', body: '{}' });
+    expect(response.status).toBe(200);
+    expect(invoked).toBe(1);
+  });
+});
+
+async function getBytes(s3: EmbeddedS3, key: string): Promise<Uint8Array> {
+  const client = createS3Client({ endpoint: s3.endpoint, region: 'us-east-1', credentials: S3RVER_CREDENTIALS });
+  try {
+    const object = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+    return (await object.Body?.transformToByteArray()) ?? new Uint8Array();
+  } finally {
+    client.destroy();
+  }
+}

@@ -43,13 +43,15 @@ function tooLarge(maxBytes: number) {
 
 /**
  * Parses a JSON object body; anything else is a 400 that says what is wrong. `text`, when given,
- * is `rawBody` already decoded (HttpRequest.text).
+ * is `rawBody` already decoded (HttpRequest.text). One leading UTF-8 byte-order mark is ignored
+ * (RFC 8259 §8.1 allows parsers to): it is part of the bytes, and so of the signature, but not of
+ * the JSON.
  */
 export function parseJsonObject(rawBody: Buffer, text?: string): Record<string, unknown> {
   if (rawBody.length === 0) throw badRequest('body is empty: expected a JSON object');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text ?? decodeUtf8Strict(rawBody));
+    parsed = JSON.parse(withoutBom(text ?? decodeUtf8Strict(rawBody)));
   } catch (error) {
     if (error instanceof HttpError) throw error;
     throw badRequest('body is not valid JSON');
@@ -60,7 +62,13 @@ export function parseJsonObject(rawBody: Buffer, text?: string): Record<string, 
   return parsed as Record<string, unknown>;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a BOM stays in the text, whichever way it was decoded, and withoutBom removes it.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const BOM = '\uFEFF';
+
+function withoutBom(text: string): string {
+  return text.startsWith(BOM) ? text.slice(BOM.length) : text;
+}
 
 function decodeUtf8Strict(bytes: Buffer): string {
   try {

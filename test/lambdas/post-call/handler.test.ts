@@ -54,6 +54,31 @@ describe('post-call (webhook receiver)', () => {
       rejections.mockRestore();
     });
 
+    it.each([
+      ['as text', false],
+      ['base64-encoded', true],
+    ])(
+      'accepts a signed body that begins with a UTF-8 BOM (%s), archives its exact bytes, and ingests it',
+      async (_, base64) => {
+        const raw = Buffer.concat([
+          Buffer.from([0xef, 0xbb, 0xbf]),
+          Buffer.from(JSON.stringify(transcription(`conv_bom_${base64}`))),
+        ]);
+        const signature = signElevenLabsPayload(raw, TEST_WEBHOOK_SECRET, now());
+        const event = apiGatewayEvent({ body: raw, base64, headers: { 'elevenlabs-signature': signature } });
+        // API Gateway hands a text body over as a string: the BOM is its first character.
+        if (!base64) expect(event.body?.startsWith('\uFEFF')).toBe(true);
+        const response = await bed.postCall(event, lambdaContext('post-call'));
+        expect([response.statusCode, json(response)]).toEqual([200, { status: 'ok' }]);
+        const key = (await bed.s3.listKeys('post-call/raw/')).find((k) => k.includes(`/conv_bom_${base64}/`));
+        expect((await bed.s3.getObject(key!)).body.equals(raw)).toBe(true);
+
+        expect((await bed.drainIngest()).batchItemFailures).toEqual([]);
+        const copy = await bed.s3.getObject(callerTranscriptKey('+16125550142', `conv_bom_${base64}`));
+        expect(JSON.parse(copy.body.toString())).toEqual(transcription(`conv_bom_${base64}`));
+      },
+    );
+
     it('refuses a tampered body', async () => {
       const signature = signElevenLabsPayload(body, TEST_WEBHOOK_SECRET, now());
       const tampered = Buffer.from(body.toString().replace('Margaret', 'Mallory'));

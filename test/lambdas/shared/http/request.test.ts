@@ -51,6 +51,15 @@ describe('parseJsonObject', () => {
   it('parses an object', () => {
     expect(parseJsonObject(Buffer.from('{"caller_id":"+1"}'))).toEqual({ caller_id: '+1' });
   });
+
+  it('ignores one leading UTF-8 byte-order mark, in the bytes or in the text already decoded', () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"caller_id":"+1"}')]);
+    expect(parseJsonObject(bytes)).toEqual({ caller_id: '+1' });
+    const request = readRequest(event(`\uFEFF{"caller_id":"+1"}`), 100);
+    expect(request.rawBody.equals(bytes)).toBe(true);
+    expect(parseJsonObject(request.rawBody, request.text)).toEqual({ caller_id: '+1' });
+    expect(refusal(() => parseJsonObject(Buffer.from(`\uFEFF\uFEFF{}`))).message).toContain('not valid JSON');
+  });
 });
 
 describe('secretsEqual', () => {

@@ -1,6 +1,9 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** How the loopback fails while down: an AWS error answer, or a connection dropped unanswered. */
+export type SecretsManagerFailure = { status: number; type: string } | 'reset';
+
 /**
  * A loopback server for the Secrets Manager calls AgenticMemory makes (GetSecretValue; the admin
  * CLI's PutSecretValue on an existing secret), AWS JSON 1.1 protocol, so the real SDK client and
@@ -8,6 +11,7 @@ import type { AddressInfo } from 'node:net';
  */
 export class SecretsManagerLoopback {
   readonly requests: string[] = [];
+  private failure?: SecretsManagerFailure;
   private readonly server = http.createServer((request, response) => {
     let body = '';
     request.on('data', (chunk) => (body += chunk));
@@ -15,6 +19,16 @@ export class SecretsManagerLoopback {
       const target = String(request.headers['x-amz-target'] ?? '');
       const { SecretId, SecretString } = JSON.parse(body || '{}') as { SecretId?: string; SecretString?: string };
       this.requests.push(`${target}:${SecretId}`);
+      if (this.failure === 'reset') {
+        request.socket.destroy();
+        return;
+      }
+      if (this.failure) {
+        response.statusCode = this.failure.status;
+        response.setHeader('content-type', 'application/x-amz-json-1.1');
+        response.end(JSON.stringify({ __type: this.failure.type, message: 'Secrets Manager is unavailable.' }));
+        return;
+      }
       const value = SecretId === undefined ? undefined : this.values.get(SecretId);
       response.setHeader('content-type', 'application/x-amz-json-1.1');
       if (target === 'secretsmanager.PutSecretValue' && SecretId !== undefined && value !== undefined && SecretString) {
@@ -68,6 +82,15 @@ export class SecretsManagerLoopback {
 
   set(secretId: string, value: string): void {
     this.values.set(secretId, value);
+  }
+
+  /** Every request fails until `recover()`; by default as a Secrets Manager outage (500). */
+  fail(failure: SecretsManagerFailure = { status: 500, type: 'InternalServiceError' }): void {
+    this.failure = failure;
+  }
+
+  recover(): void {
+    this.failure = undefined;
   }
 
   close(): Promise<void> {

@@ -57,14 +57,16 @@ export class Mem0MemoryStore implements MemoryStore {
         pageSize,
       }),
     );
-    const memories = resultsOf(response, 'list')
+    const answered = resultsOf(response, 'list')
       .map((raw) => toMemory(raw, options.type))
-      .filter((memory): memory is OwnedMemory => memory !== undefined && isOwnedBy(memory, callerId))
-      .map(withoutOwner);
+      .filter((memory): memory is OwnedMemory => memory !== undefined);
+    const memories = answered.filter((memory) => isOwnedBy(memory, callerId)).map(withoutOwner);
+    // Another caller's memories are not counted either: they would make a stranger a returning caller.
+    const foreign = answered.length - memories.length;
     const count = isRecord(response) ? response.count : undefined;
     return {
       memories: newestFirst(memories).slice(0, Math.max(0, options.limit)),
-      total: typeof count === 'number' ? count : memories.length,
+      total: typeof count === 'number' ? Math.max(memories.length, count - foreign) : memories.length,
     };
   }
 

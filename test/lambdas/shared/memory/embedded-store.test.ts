@@ -237,6 +237,36 @@ describe('EmbeddedMemoryStore.list', () => {
     expect((await store.list(alice, { type: 'factual', limit: 0 })).memories).toEqual([]);
   });
 
+  it("never hands one caller another's memories, however alike their ids, before and after a restart", async () => {
+    // The same number in two agent scopes, a number that extends another, ids differing only in case.
+    const callers = [
+      alice,
+      'agent_a/+14155550100',
+      'agent_b/+14155550100',
+      '+141555501001',
+      'crm:Bob@example.com',
+      bob,
+    ] as CallerId[];
+    const store = new EmbeddedMemoryStore({ directory });
+    for (const caller of callers) {
+      await store.add(caller, text(`fact of ${caller}`));
+      await store.add(caller, text(`memoir of ${caller}`, semantic));
+    }
+
+    for (const reader of [store, storeInAnotherProcess()]) {
+      for (const caller of callers) {
+        const factualPage = await reader.list(caller, { type: 'factual', limit: 50 });
+        expect(factualPage).toEqual({ memories: [expect.objectContaining({ memory: `fact of ${caller}` })], total: 1 });
+        expect((await reader.listAll(caller)).map((m) => m.memory).sort()).toEqual(
+          [`fact of ${caller}`, `memoir of ${caller}`].sort(),
+        );
+        expect((await reader.search(caller, 'memoir of', { limit: 50 })).map((m) => m.memory)).toEqual([
+          `memoir of ${caller}`,
+        ]);
+      }
+    }
+  });
+
   it('hands out copies: changing a result does not change the store', async () => {
     const store = new EmbeddedMemoryStore({ directory });
     await store.add(alice, text('original'));

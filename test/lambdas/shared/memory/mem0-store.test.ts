@@ -157,6 +157,46 @@ describe('Mem0MemoryStore.list', () => {
     expect(page.memories.map((m) => m.memory)).toEqual(['newer', 'older']);
   });
 
+  it('drops a memory of another caller even if the platform returns one, and does not count it', async () => {
+    // A leak here would put Bob's name and facts into Alice's pre-call, and make a stranger a returning caller.
+    server.behave({
+      mode: 'status',
+      status: 200,
+      times: 1,
+      body: {
+        count: 3,
+        next: null,
+        previous: null,
+        results: [
+          { id: 'b1', memory: 'Bob Carter, account 7731', user_id: bob, metadata: factual },
+          { id: 'a1', memory: 'alice fact', user_id: alice, metadata: factual },
+          { id: 'a2', memory: 'alice other', user_id: alice, metadata: factual },
+        ],
+      },
+    });
+
+    const page = await store.list(alice, { type: 'factual', limit: 10 });
+
+    expect(page.memories.map((m) => m.memory).sort()).toEqual(['alice fact', 'alice other']);
+    expect(page.total).toBe(2);
+  });
+
+  it('counts nothing for a caller whose only answer belongs to someone else', async () => {
+    server.behave({
+      mode: 'status',
+      status: 200,
+      times: 1,
+      body: {
+        count: 1,
+        next: null,
+        previous: null,
+        results: [{ id: 'b1', memory: 'bob', user_id: bob, metadata: factual }],
+      },
+    });
+
+    expect(await store.list(alice, { type: 'factual', limit: 10 })).toEqual({ memories: [], total: 0 });
+  });
+
   it("keeps page_size within Mem0's limit of 200 and at least 1", async () => {
     for (let i = 0; i < 3; i++) server.seed({ userId: alice, memory: `fact ${i}`, metadata: factual });
 
@@ -355,6 +395,25 @@ describe('Mem0MemoryStore admin: listAll, deleteMemory, callerIds', () => {
       { page: '2', page_size: '200' },
     ]);
     expect(pages[0].body).toEqual({ filters: { user_id: alice } });
+  });
+
+  it('drops a memory of another caller from the full listing even if the platform returns one', async () => {
+    server.behave({
+      mode: 'status',
+      status: 200,
+      times: 1,
+      body: {
+        count: 2,
+        next: null,
+        previous: null,
+        results: [
+          { id: 'b1', memory: 'bob secret', user_id: bob, metadata: factual },
+          { id: 'a1', memory: 'alice fact', user_id: alice, metadata: factual },
+        ],
+      },
+    });
+
+    expect((await store.listAll(alice)).map((m) => m.memory)).toEqual(['alice fact']);
   });
 
   it('deletes one memory by id with DELETE /v1/memories/{id}/, and a missing one counts as deleted', async () => {

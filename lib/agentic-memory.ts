@@ -273,8 +273,10 @@ export interface AgenticMemoryProps {
   readonly memoryWriteDeadline?: Duration;
 
   /**
-   * Send the system-prompt override in the pre-call answer. Enable "System prompt" overrides in
-   * the agent's Security tab first: ElevenLabs rejects overrides it has not been allowed.
+   * Send the system-prompt override (`basePromptTemplate` with the memory block in place of
+   * `{{memory_context}}`) in the pre-call answer; without `basePromptTemplate` nothing is sent.
+   * Enable "System prompt" overrides in the agent's Security tab first: ElevenLabs rejects
+   * overrides it has not been allowed.
    * @default true
    */
   readonly overridePrompt?: boolean;
@@ -286,8 +288,11 @@ export interface AgenticMemoryProps {
   readonly overrideFirstMessage?: boolean;
 
   /**
-   * Template of the system-prompt override; must contain `{{memory_context}}`.
-   * @default - the handler's default
+   * Template of a system-prompt override, which replaces the agent's own prompt; must contain
+   * `{{memory_context}}`, where the delimited memory block goes. Without it no prompt override is
+   * sent: the agent keeps its own prompt, which includes the memory through the `memory_context`
+   * dynamic variable.
+   * @default - no prompt override
    */
   readonly basePromptTemplate?: string;
 

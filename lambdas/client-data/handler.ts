@@ -7,7 +7,7 @@ import {
   type CallerId,
   type IdentityOutcome,
 } from '../shared/caller';
-import { MEMORY_CONTEXT_PLACEHOLDER, type ClientDataSettings, type Secrets } from '../shared/config';
+import type { ClientDataSettings, Secrets } from '../shared/config';
 import {
   NO_MEMORY,
   callerName,
@@ -15,6 +15,7 @@ import {
   isReturning,
   memoryContext,
   memorySummary,
+  promptFromTemplate,
   readCallerMemory,
   type CallerMemory,
 } from '../shared/context';
@@ -146,16 +147,18 @@ export function createClientDataHandler(deps: ClientDataDependencies): HttpEndpo
       maxHighlights: settings.maxHighlights,
       maxChars: settings.maxContextChars,
     });
+    // The agent's own prompt includes {{memory_context}}; a prompt override (which replaces that
+    // prompt) is sent only when the operator configured a template for it.
+    const template = settings.overridePrompt ? settings.basePromptTemplate : undefined;
     return initiationResponse({
       callerId,
       memoryToken,
       callerName: name,
       memoryCount: memory.memoryCount,
       memorySummary: memorySummary(memory),
+      memoryContext: context,
       returning,
-      prompt: settings.overridePrompt
-        ? settings.basePromptTemplate.split(MEMORY_CONTEXT_PLACEHOLDER).join(context)
-        : undefined,
+      prompt: template === undefined ? undefined : promptFromTemplate(template, context),
       firstMessage: settings.overrideFirstMessage
         ? greeting({ returning, name, newCallerGreeting: settings.newCallerGreeting })
         : undefined,

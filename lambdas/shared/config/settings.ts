@@ -90,15 +90,23 @@ export const DEFAULT_MEMORY_DEADLINE_MS = 1500;
 export const MEMORY_CONTEXT_PLACEHOLDER = '{{memory_context}}';
 export const DEFAULT_NEW_CALLER_GREETING = 'Hello! Thanks for calling. How can I help you today?';
 
+/** Smallest memory-context budget: the fixed frame around the data block always fits in it. */
+export const MIN_CONTEXT_CHARS = 1000;
+
 export interface ClientDataSettings {
   memoryDeadlineMs: number;
   memoryScope: MemoryScope;
   /** Lifetime of the per-call memory token the answer carries. */
   memoryTokenTtlSeconds: number;
+  /** Send the prompt override; it has no effect without `basePromptTemplate`. */
   overridePrompt: boolean;
   overrideFirstMessage: boolean;
-  /** Prompt override template; the memory context replaces {{memory_context}}. */
-  basePromptTemplate: string;
+  /**
+   * Template of the prompt override, with {{memory_context}} where the memory block goes. Unset
+   * (the default): no prompt override; the agent keeps its own prompt, which includes the memory
+   * through the `memory_context` dynamic variable.
+   */
+  basePromptTemplate?: string;
   newCallerGreeting: string;
   maxFacts: number;
   maxHighlights: number;
@@ -113,14 +121,20 @@ export function clientDataSettings(env: Env = process.env): ClientDataSettings {
     memoryTokenTtlSeconds: read.integer(ENV.memoryTokenTtlSeconds, DEFAULT_MEMORY_TOKEN_TTL_SECONDS, 60, 86_400),
     overridePrompt: read.boolean(ENV.overridePrompt, true),
     overrideFirstMessage: read.boolean(ENV.overrideFirstMessage, true),
-    basePromptTemplate: read.text(ENV.basePromptTemplate, MEMORY_CONTEXT_PLACEHOLDER, {
-      mustContain: MEMORY_CONTEXT_PLACEHOLDER,
-    }),
+    ...unlessEmpty(
+      'basePromptTemplate',
+      read.text(ENV.basePromptTemplate, '', { mustContain: MEMORY_CONTEXT_PLACEHOLDER }),
+    ),
     newCallerGreeting: read.text(ENV.newCallerGreeting, DEFAULT_NEW_CALLER_GREETING, { maxLength: 1000 }),
     maxFacts: read.integer(ENV.contextMaxFacts, 10, 0, 100),
     maxHighlights: read.integer(ENV.contextMaxHighlights, 3, 0, 20),
-    maxContextChars: read.integer(ENV.contextMaxChars, 4000, 200, 50_000),
+    maxContextChars: read.integer(ENV.contextMaxChars, 4000, MIN_CONTEXT_CHARS, 50_000),
   });
+}
+
+/** `{ key: value }`, or nothing for an empty value: an optional text that is not set. */
+function unlessEmpty<K extends string>(key: K, value: string): Partial<Record<K, string>> {
+  return value === '' ? {} : ({ [key]: value } as Partial<Record<K, string>>);
 }
 
 /**

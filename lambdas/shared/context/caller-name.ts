@@ -1,4 +1,5 @@
 import type { Memory } from '../memory';
+import { isNameWord, plainName } from './caller-words';
 
 /** Data-collection ids that hold the caller's name, in order of preference. */
 const PROFILE_NAME_KEYS = ['user_name', 'caller_name', 'customer_name', 'full_name', 'name', 'first_name'];
@@ -15,104 +16,30 @@ const NAME_PATTERNS: RegExp[] = [
   /\bplease call me\s+([^.,;!?\n]+)/i,
 ];
 
-/** Words that follow "my name is …" or "goes by …" without being a name. */
-const NOT_NAMES = new Set(
-  [
-    'a',
-    'an',
-    'the',
-    'not',
-    'no',
-    'unknown',
-    'none',
-    'null',
-    'undefined',
-    'private',
-    'calling',
-    'here',
-    'just',
-    'really',
-    'actually',
-    'very',
-    'so',
-    'too',
-    'is',
-    'was',
-    'and',
-    'or',
-    'but',
-    'it',
-    'that',
-    'this',
-    'what',
-    'who',
-    'why',
-    'how',
-    'fine',
-    'good',
-    'okay',
-    'ok',
-    'sorry',
-    'hello',
-    'hi',
-    'yes',
-    'yeah',
-    'sure',
-    'well',
-    'on',
-    'in',
-    'at',
-    'of',
-    'for',
-    'with',
-    'to',
-    'from',
-    'by',
-    'my',
-    'your',
-    'his',
-    'her',
-    'their',
-    'our',
-    'he',
-    'she',
-    'they',
-    'we',
-    'you',
-    'i',
-    'me',
-    'mr',
-    'mrs',
-    'ms',
-    'dr',
-    'user',
-    'caller',
-    'customer',
-  ].map((w) => w.toLowerCase()),
-);
-
-const NAME_WORD = /^[\p{Lu}][\p{L}'’-]{0,29}$/u;
-
-/** A name is one to three capitalised words of letters that are not common non-name words. */
+/**
+ * The name at the start of a phrase such as "Margaret Ellison and I grew up in Duluth": the
+ * leading name words, if there are one to three of them and what follows is an ordinary word.
+ * When a name run is followed by markup, braces or symbols, the phrase is not trusted at all.
+ */
 export function plausibleName(candidate: string): string | undefined {
-  const words = candidate.trim().split(/\s+/).slice(0, 3);
-  const kept: string[] = [];
-  for (const word of words) {
-    if (!NAME_WORD.test(word) || NOT_NAMES.has(word.toLowerCase())) break;
-    kept.push(word);
-  }
-  if (kept.length === 0) return undefined;
-  return kept.join(' ');
+  const words = candidate.trim().split(/\s+/);
+  let length = 0;
+  while (length < words.length && isNameWord(words[length])) length++;
+  const next = words[length];
+  if (next !== undefined && !ORDINARY_WORD.test(next)) return undefined;
+  return length > 0 ? plainName(words.slice(0, length).join(' ')) : undefined;
 }
 
-/** The caller's name from a profile memory's structured data-collection results. */
+const ORDINARY_WORD = /^[\p{L}\p{M}'’-]+$/u;
+
+/** The caller's name from a profile memory's structured data-collection results: the whole value must be a plain name. */
 export function nameFromProfiles(profiles: Memory[]): string | undefined {
   for (const memory of profiles) {
     const profile = memory.metadata.profile ?? {};
     for (const key of PROFILE_NAME_KEYS) {
       const value = profile[key];
       if (typeof value !== 'string') continue;
-      const name = plausibleName(capitalise(value));
+      const name = plainName(capitalise(value));
       if (name) return name;
     }
   }
@@ -143,7 +70,7 @@ export function firstName(name: string): string {
 function capitalise(value: string): string {
   return value
     .trim()
-    .split(/\s+/)
+    .split(/ +/)
     .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
     .join(' ');
 }

@@ -66,11 +66,14 @@ describe('client-data (pre-call)', () => {
         caller_name: '',
         memory_count: '0',
         memory_summary: '',
+        memory_context: '',
+        secret__memory_token: expect.any(String),
         returning_caller: 'no',
         is_returning_caller: 'false',
       });
       expect(agentOverride(response).first_message).toBe('Hello! Thanks for calling. How can I help you today?');
-      expect(agentOverride(response).prompt?.prompt).toMatch(/new caller/);
+      // No prompt template configured: the agent keeps its own prompt.
+      expect(agentOverride(response).prompt).toBeUndefined();
     });
   });
 
@@ -103,9 +106,9 @@ describe('client-data (pre-call)', () => {
       });
       expect(variables.memory_summary).toContain('1 previous call.');
       expect(agentOverride(response).first_message).toBe('Hello Daniel! Welcome back. How can I help you today?');
-      const prompt = agentOverride(response).prompt?.prompt ?? '';
-      expect(prompt).toContain('Prefers a window table');
-      expect(prompt).toContain('2026-11-01: Booked a table for four');
+      expect(variables.memory_context).toContain('- Prefers a window table');
+      expect(variables.memory_context).toContain('- 2026-11-01: Booked a table for four');
+      expect(agentOverride(response).prompt).toBeUndefined();
     });
 
     it('asks Mem0 for that caller only, with snake_case filters', async () => {
@@ -162,19 +165,25 @@ describe('client-data (pre-call)', () => {
 
 describe('client-data configuration', () => {
   it('leaves out the overrides that are switched off, and keeps the agent prompt around the memory context', async () => {
+    const template = 'You are the Harbor Bistro host.\n\n{{memory_context}}';
     const bed = await TestBed.start({ env: { OVERRIDE_FIRST_MESSAGE: 'false' } });
-    const withTemplate = await TestBed.start({
-      env: { OVERRIDE_PROMPT: 'true', BASE_PROMPT_TEMPLATE: 'You are the Harbor Bistro host.\n\n{{memory_context}}' },
+    const withTemplate = await TestBed.start({ env: { OVERRIDE_PROMPT: 'true', BASE_PROMPT_TEMPLATE: template } });
+    const none = await TestBed.start({
+      env: { OVERRIDE_PROMPT: 'false', OVERRIDE_FIRST_MESSAGE: 'false', BASE_PROMPT_TEMPLATE: template },
     });
-    const none = await TestBed.start({ env: { OVERRIDE_PROMPT: 'false', OVERRIDE_FIRST_MESSAGE: 'false' } });
+    withTemplate.mem0.seed({ userId: MARGARET, memory: 'Grew up in Duluth', metadata: { type: 'semantic' } });
     try {
+      // OVERRIDE_PROMPT on but no template: nothing would replace the agent's prompt, so nothing is sent.
       const noGreeting = json(await bed.callClientData({ caller_id: MARGARET }));
-      expect(noGreeting.conversation_config_override).toEqual({ agent: { prompt: { prompt: expect.any(String) } } });
+      expect(noGreeting.conversation_config_override).toBeUndefined();
 
       const templated = json(await withTemplate.callClientData({ caller_id: MARGARET }));
       const prompt = (templated.conversation_config_override as { agent: { prompt: { prompt: string } } }).agent.prompt
         .prompt;
       expect(prompt.startsWith('You are the Harbor Bistro host.\n\n## Caller memory')).toBe(true);
+      expect(prompt).toBe(
+        `You are the Harbor Bistro host.\n\n${(templated.dynamic_variables as Record<string, string>).memory_context}`,
+      );
 
       const bare = json(await none.callClientData({ caller_id: MARGARET }));
       expect(bare.conversation_config_override).toBeUndefined();

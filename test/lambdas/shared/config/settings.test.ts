@@ -6,10 +6,11 @@ describe('settings', () => {
       memoryDeadlineMs: 1500,
       overridePrompt: true,
       overrideFirstMessage: true,
-      basePromptTemplate: '{{memory_context}}',
       maxFacts: 10,
       maxHighlights: 3,
     });
+    // No template, no prompt override: the agent keeps its own prompt.
+    expect(clientDataSettings({}).basePromptTemplate).toBeUndefined();
     expect(retrieveSettings({})).toEqual({ memoryDeadlineMs: 1500, defaultLimit: 10, requireApiKey: true });
     expect(ingestSettings({}).memoryWriteDeadlineMs).toBe(10000);
   });

@@ -33,6 +33,7 @@ import {
   validate,
   type HttpEndpoint,
 } from '../shared/http';
+import { redactedMessage } from '../shared/logging';
 import type { MemoryStore } from '../shared/memory';
 import { METRIC, MetricUnit, elapsedMs, type Powertools } from '../shared/powertools';
 
@@ -116,7 +117,7 @@ export function createClientDataHandler(deps: ClientDataDependencies): HttpEndpo
     } catch (error) {
       tools.metrics.addMetric(METRIC.degradedResponses, MetricUnit.Count, 1);
       tools.logger.error('memory token key unavailable: answering without a token', {
-        error: (error as Error).message,
+        error: redactedMessage(error),
       });
       return '';
     }
@@ -134,7 +135,7 @@ export function createClientDataHandler(deps: ClientDataDependencies): HttpEndpo
       return memory;
     } catch (error) {
       tools.metrics.addMetric(METRIC.degradedResponses, MetricUnit.Count, 1);
-      tools.logger.warn('memory unavailable: answering as for a new caller', { error: (error as Error).message });
+      tools.logger.warn('memory unavailable: answering as for a new caller', { error: redactedMessage(error) });
       return NO_MEMORY;
     }
   }
@@ -189,7 +190,7 @@ export function createClientDataHandler(deps: ClientDataDependencies): HttpEndpo
       );
     } catch (error) {
       tools.metrics.addMetric(METRIC.archiveFailures, MetricUnit.Count, 1);
-      tools.logger.warn('pre-call archive failed; answering anyway', { error: (error as Error).message });
+      tools.logger.warn('pre-call archive failed; answering anyway', { error: redactedMessage(error) });
     }
   }
 }

@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { loggableError } from '../shared/logging';
 import { METRIC, MetricUnit, type Powertools } from '../shared/powertools';
 import type { Delivery, IngestOutcome } from './ingest-archived-payload';
 
@@ -33,7 +34,7 @@ export function createIngestHandler(deps: IngestHandlerDependencies) {
         if (result.outcome === 'ingested') tools.metrics.addMetric(METRIC.ingestSucceeded, MetricUnit.Count, 1);
       } catch (error) {
         tools.metrics.addMetric(METRIC.ingestFailed, MetricUnit.Count, 1);
-        tools.logger.error('ingest failed; the message will be retried', { key, error: (error as Error).message });
+        tools.logger.error('ingest failed; the message will be retried', { key, error: loggableError(error) });
         throw error;
       } finally {
         tools.logger.resetKeys();

@@ -8,6 +8,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { loggableError, redactedMessage } from '../shared/logging';
 import { LOCAL_ACCOUNT, localLambdaContext } from './lambda-context';
 
 /** What an HTTP API accepts at most; larger requests never reach a function. */
@@ -76,7 +77,7 @@ export class HttpBridge {
     this.server = createServer(options, (request, response) => {
       this.serve(request, response).catch((error: unknown) => {
         // A client that went away mid-request, or a request line URL cannot parse.
-        this.logger.warn('request not answered', { error: (error as Error).message });
+        this.logger.warn('request not answered', { error: redactedMessage(error) });
         // A connection closed under the request (the client, or a request timeout's 408) takes no answer.
         if (!response.headersSent && !request.socket.destroyed) {
           send(response, { statusCode: 400, body: '{"message":"Bad Request"}' });
@@ -151,7 +152,7 @@ export class HttpBridge {
       );
     } catch (error) {
       // On AWS an invocation error is a bare 500 from API Gateway; the function's own log has the cause.
-      this.logger.error(`${route.functionName} failed`, error as Error);
+      this.logger.error(`${route.functionName} failed`, { error: loggableError(error) });
       return send(response, { statusCode: 500, body: '{"message":"Internal Server Error"}' }, event);
     }
     send(response, typeof result === 'string' ? { statusCode: 200, body: result } : result, event);

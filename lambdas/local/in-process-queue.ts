@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { loggableError, redactedMessage } from '../shared/logging';
 import { LOCAL_ACCOUNT, LOCAL_REGION, localLambdaContext } from './lambda-context';
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
@@ -132,8 +133,10 @@ export class InProcessQueue {
       );
       failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
     } catch (error) {
-      reason = `the handler failed: ${(error as Error).message}`;
-      options.logger.error(`${options.functionName} failed; the whole batch will be retried`, error as Error);
+      reason = `the handler failed: ${redactedMessage(error)}`;
+      options.logger.error(`${options.functionName} failed; the whole batch will be retried`, {
+        error: loggableError(error),
+      });
       failed = new Set(batch.map((message) => message.messageId));
     }
 
@@ -155,7 +158,7 @@ export class InProcessQueue {
     try {
       await record();
     } catch (error) {
-      this.options.logger.error(`could not record a message as ${outcome}`, error as Error);
+      this.options.logger.error(`could not record a message as ${outcome}`, { error: loggableError(error) });
     }
   }
 

@@ -1,6 +1,7 @@
 import { Logger, type LogItem } from '@aws-lambda-powertools/logger';
 import type { ConstructorOptions } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { redactingJsonReplacer } from '../shared/logging';
 import { METRICS_NAMESPACE, type Powertools } from '../shared/powertools';
 import { PrettyLogFormatter, type JsonReplacer } from './pretty-log-formatter';
 
@@ -65,6 +66,7 @@ export function createLocalPowertools(serviceName: string, options: LocalLogOpti
   const logger = new LocalLogger(
     {
       serviceName,
+      jsonReplacerFn: redactingJsonReplacer,
       ...(options.level ? { logLevel: options.level.toUpperCase() as ConstructorOptions['logLevel'] } : {}),
       ...(pretty ? { logFormatter: pretty } : {}),
     },

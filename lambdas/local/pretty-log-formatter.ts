@@ -1,5 +1,6 @@
 import { LogFormatter, LogItem } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
+import { redactSecrets, redactingJsonReplacer } from '../shared/logging';
 
 export type JsonReplacer = (key: string, value: unknown) => unknown;
 
@@ -46,7 +47,7 @@ export class PrettyLogFormatter extends LogFormatter {
       this.paint('dim', clock(String(timestamp))),
       this.paint(LEVEL_COLOURS[levelName] ?? 'gray', levelName.padEnd(5)),
       this.paint('cyan', String(service).padEnd(SERVICE_WIDTH)),
-      String(message),
+      redactSecrets(String(message)),
     ].join(' ');
     const pairs = Object.entries(extra).map(
       ([key, value]) => `${this.paint('dim', `${key}=`)}${this.value(value, replacer)}`,
@@ -54,19 +55,38 @@ export class PrettyLogFormatter extends LogFormatter {
     return pairs.length > 0 ? `${head}  ${pairs.join(' ')}` : head;
   }
 
-  private value(value: unknown, replacer: JsonReplacer): string {
-    if (value instanceof Error) {
-      const location = this.getCodeLocation(value.stack);
-      return JSON.stringify(`${value.name}: ${value.message}${location ? ` (${location})` : ''}`);
-    }
+  private value(raw: unknown, replacer: JsonReplacer): string {
+    // As the JSON output would have it: errors serialised and redacted, strings redacted.
+    const value = redactingJsonReplacer('', raw);
+    if (isSerialisedError(value)) return JSON.stringify(this.errorLine(value));
     if (typeof value === 'string') return BARE_VALUE.test(value) ? value : JSON.stringify(value);
     if (typeof value === 'number' || typeof value === 'boolean') return String(value);
     return JSON.stringify(value, replacer as (key: string, value: unknown) => unknown) ?? String(value);
   }
 
+  /** `Name: message (location) ← CauseName: cause message`, for a person at a terminal. */
+  private errorLine(error: SerialisedError): string {
+    const location = this.getCodeLocation(typeof error.stack === 'string' ? error.stack : undefined);
+    const head = `${error.name}: ${error.message}${location ? ` (${location})` : ''}`;
+    return isSerialisedError(error.cause) ? `${head} ← ${this.errorLine(error.cause)}` : head;
+  }
+
   private paint(colour: keyof typeof ANSI, text: string): string {
     return this.options.colours ? `\u001b[${ANSI[colour]}m${text}\u001b[0m` : text;
   }
+}
+
+interface SerialisedError {
+  name: string;
+  message: string;
+  stack?: unknown;
+  cause?: unknown;
+}
+
+function isSerialisedError(value: unknown): value is SerialisedError {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Record<string, unknown>;
+  return typeof candidate.name === 'string' && typeof candidate.message === 'string';
 }
 
 /** `HH:MM:SS.mmm` in local time: at a terminal the date is today's. */

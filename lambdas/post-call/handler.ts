@@ -16,6 +16,7 @@ import {
   unauthorized,
   type HttpEndpoint,
 } from '../shared/http';
+import { redactedMessage } from '../shared/logging';
 import { METRIC, MetricUnit, type Powertools } from '../shared/powertools';
 
 /** The Lambda synchronous-invocation maximum: nothing larger can arrive through API Gateway. */
@@ -72,7 +73,7 @@ export function createPostCallHandler(deps: PostCallDependencies): HttpEndpoint 
       return key;
     } catch (error) {
       tools.metrics.addMetric(METRIC.archiveFailures, MetricUnit.Count, 1);
-      tools.logger.error('post-call archive failed: not acknowledging', { error: (error as Error).message });
+      tools.logger.error('post-call archive failed: not acknowledging', { error: redactedMessage(error) });
       throw new HttpError(503, 'the payload could not be stored; retry later');
     }
   }

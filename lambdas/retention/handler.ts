@@ -2,6 +2,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { expireMemories, type RetentionReport } from '../admin/retention';
 import { redactCallerId } from '../shared/caller';
 import type { RetentionSettings } from '../shared/config';
+import { redactedMessage } from '../shared/logging';
 import type { MemoryStore } from '../shared/memory';
 import { METRIC, MetricUnit, type Powertools } from '../shared/powertools';
 
@@ -31,7 +32,7 @@ export function createRetentionHandler(deps: RetentionDependencies) {
         onCallerFailed: (callerId, error) =>
           tools.logger.error('retention failed for a caller', {
             caller: redactCallerId(callerId),
-            error: (error as Error).message,
+            error: redactedMessage(error),
           }),
       });
       tools.metrics.addMetric(METRIC.memoriesExpired, MetricUnit.Count, report.memoriesErased);

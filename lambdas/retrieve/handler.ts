@@ -28,6 +28,7 @@ import {
   type Schema,
 } from '../shared/http';
 import type { MemoryStore } from '../shared/memory';
+import { redactedMessage } from '../shared/logging';
 import { METRIC, MetricUnit, elapsedMs, type Powertools } from '../shared/powertools';
 import { searchAnswer } from './search-answer';
 
@@ -117,7 +118,7 @@ export function createRetrieveHandler(deps: RetrieveDependencies): HttpEndpoint 
       );
     } catch (error) {
       tools.metrics.addMetric(METRIC.degradedResponses, MetricUnit.Count, 1);
-      tools.logger.warn('memory search failed', { error: (error as Error).message });
+      tools.logger.warn('memory search failed', { error: redactedMessage(error) });
       throw new HttpError(503, 'memory temporarily unavailable');
     }
     tools.metrics.addMetric(METRIC.memoryStoreLatency, MetricUnit.Milliseconds, elapsedMs(startedAt));

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { redactingJsonReplacer } from './logging';
 
 export const METRICS_NAMESPACE = 'AgenticMemory';
 
@@ -34,7 +35,8 @@ export interface Powertools {
 /** One Logger and one Metrics per function, created at module load. */
 export function createPowertools(serviceName: string): Powertools {
   return {
-    logger: new Logger({ serviceName }),
+    // Every entry passes the redacting replacer: no secret value or credential reaches CloudWatch.
+    logger: new Logger({ serviceName, jsonReplacerFn: redactingJsonReplacer }),
     metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName }),
   };
 }

@@ -1,11 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { createIngestHandler } from '../../lambdas/ingest/handler';
 import { LOCAL_BUCKET } from '../../lambdas/local/embedded-s3';
-import type { LogFormat } from '../../lambdas/local/local-powertools';
+import { HttpBridge } from '../../lambdas/local/http-bridge';
+import { InProcessQueue } from '../../lambdas/local/in-process-queue';
+import { createLocalPowertools, type LogFormat } from '../../lambdas/local/local-powertools';
 import { startLocalStack, type LocalStack } from '../../lambdas/local/local-stack';
+import { StaticSecrets, type SecretName } from '../../lambdas/shared/config';
 import { signElevenLabsPayload } from '../../lambdas/shared/elevenlabs/signature';
+import { httpEndpoint, readSecret } from '../../lambdas/shared/http';
+import { createPowertools, type Powertools } from '../../lambdas/shared/powertools';
 import { removeHome, tempHome } from '../local/local-stack-support';
+import { apiGatewayEvent, lambdaContext } from '../support/http-event';
 import { startMem0Server, type Mem0LoopbackServer } from '../support/mem0-server';
 import {
   dynamicVariables,
@@ -32,6 +39,7 @@ const CALLERS = {
   known: fictionalNumber(AREA, 11),
   deadLettered: fictionalNumber(AREA, 12),
   unarchived: fictionalNumber(AREA, 13),
+  keyRefusedAtIngest: fictionalNumber(AREA, 14),
 };
 /** The shortest piece of a secret that must not appear: its random part leaves no room for chance matches. */
 const SECRET_PIECE = 12;
@@ -80,7 +88,7 @@ describe.each<LogFormat>(['json', 'pretty'])('what a local-stack session prints 
     const all = printed.join('\n');
     for (const sign of [
       'invalid X-Workspace-Key header',
-      'missing X-Api-Key header',
+      'missing X-Memory-Token (or X-Api-Key) header',
       'signature does not match',
       'signature timestamp is too old',
       'body is not valid JSON',
@@ -93,6 +101,8 @@ describe.each<LogFormat>(['json', 'pretty'])('what a local-stack session prints 
       'ingest failed; the message will be retried',
       'payload dead-lettered',
       'GET /health 200',
+      // The ingest failure is logged with its cause chain: Mem0's own error, which quoted the key.
+      format === 'json' ? '"cause":{"name":"AuthenticationError"' : '← AuthenticationError',
     ]) {
       expect(all).toContain(sign);
     }
@@ -154,6 +164,7 @@ const EXPECTED_ANSWERS: Record<string, number> = {
   'pre-call, Mem0 answers 500': 200,
   'in-call, Mem0 resets': 503,
   'post-call, Mem0 down during ingest': 200,
+  'post-call, Mem0 refuses the key during ingest': 200,
   'post-call, archive down': 503,
   'pre-call, archive down': 200,
 };
@@ -337,6 +348,14 @@ async function session(
     postCallTo(url, testCall(CALLERS.deadLettered, 2).rawBody, keys.hmacKey),
   );
   await stack.ingestIdle();
+  // Mem0 refusing the key during ingest and quoting it back: the failure reaches the log as a whole
+  // error, and its cause (Mem0's own error) carries the key in its message.
+  mem0.behave({ mode: 'status', status: 401, body: { detail: `Invalid API key: ${mem0ApiKey}` } });
+  await record(
+    'post-call, Mem0 refuses the key during ingest',
+    postCallTo(url, testCall(CALLERS.keyRefusedAtIngest, 4).rawBody, keys.hmacKey),
+  );
+  await stack.ingestIdle();
   mem0.behave({ mode: 'normal' });
 
   // The archive down: a file where the archive needs a folder makes the embedded S3 server fail
@@ -355,6 +374,185 @@ async function session(
   await record('post-call, archive down', postCallTo(url, unarchived.rawBody, keys.hmacKey));
   await record('pre-call, archive down', preCallTo(url, CALLERS.unarchived, keys.workspaceKey));
   for (const blocker of blockers) await rm(blocker);
+}
+
+/**
+ * An error that reaches a generic error handler — the endpoints' frame, the local HTTP bridge, the
+ * local queue, the ingest worker, a secret that cannot be read — is logged whole (message, stack,
+ * cause chain, an AggregateError's errors, enumerable properties such as an HTTP client's
+ * `config.headers`) and without any secret the process holds, any credential it quotes and any full
+ * phone number, whichever logger prints it: the Lambda's, or the local stack's JSON or pretty one.
+ */
+describe.each<[string, (write: (line: string) => void) => Powertools]>([
+  [
+    'the Lambda logger',
+    () => {
+      process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+      const tools = createPowertools('client-data');
+      process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+      return tools;
+    },
+  ],
+  ['the local JSON logger', (write) => createLocalPowertools('client-data', { format: 'json', level: 'DEBUG', write })],
+  [
+    'the local pretty logger',
+    (write) => createLocalPowertools('client-data', { format: 'pretty', level: 'DEBUG', colours: false, write }),
+  ],
+])('an error carrying secrets in its cause chain, logged by %s', (_logger, powertoolsWriting) => {
+  /** What the handlers hold, read through Secrets as they read them: some shaped like keys, some not. */
+  const held: Record<SecretName, string> = {
+    mem0ApiKey: `m0-${randomBytes(24).toString('base64url')}`,
+    hmacKey: randomBytes(32).toString('hex'),
+    workspaceKey: randomBytes(24).toString('base64url'),
+    retrieveApiKey: randomBytes(24).toString('base64url'),
+    memoryTokenKey: randomBytes(32).toString('base64url'),
+    elevenLabsApiKey: `sk_${randomBytes(24).toString('hex')}`,
+  };
+  /** Credentials this process never held, quoted back by an upstream: caught by where they stand. */
+  const quoted = { header: randomBytes(18).toString('base64url'), urlToken: randomBytes(16).toString('hex') };
+  const caller = fictionalNumber(AREA, 20);
+  const printed: string[] = [];
+  const restore: Array<() => void> = [];
+  const answers: Record<string, number | string> = {};
+
+  beforeAll(async () => {
+    captureConsole(printed, restore);
+    const tools = powertoolsWriting((line) => printed.push(line));
+    const secrets = new StaticSecrets(held);
+    const readEverySecret = async () => {
+      for (const name of Object.keys(held) as SecretName[]) await secrets.get(name);
+    };
+
+    const endpoint = httpEndpoint(tools, async () => {
+      await readEverySecret();
+      throw failureQuoting(held, quoted, caller);
+    });
+    answers.endpoint = (await endpoint(apiGatewayEvent({ body: {} }), lambdaContext('client-data'))).statusCode;
+
+    const unreadable = httpEndpoint(tools, async () => {
+      await readSecret({ get: async () => Promise.reject(failureQuoting(held, quoted, caller)) }, 'hmacKey', tools);
+      return { statusCode: 200, headers: {}, body: '{}' };
+    });
+    answers.secret = (await unreadable(apiGatewayEvent({ body: {} }), lambdaContext('client-data'))).statusCode;
+
+    const bridge = new HttpBridge(
+      [
+        {
+          method: 'POST',
+          path: '/fails',
+          functionName: 'agentic-memory-client-data',
+          handler: async () => {
+            await readEverySecret();
+            throw failureQuoting(held, quoted, caller);
+          },
+        },
+      ],
+      tools.logger,
+    );
+    try {
+      const port = await bridge.listen(0, '127.0.0.1');
+      answers.bridge = (await fetch(`http://127.0.0.1:${port}/fails`, { method: 'POST', body: '{}' })).status;
+    } finally {
+      await bridge.close();
+    }
+
+    const ingest = createIngestHandler({
+      tools,
+      ingestArchivedPayload: async () => {
+        await readEverySecret();
+        throw failureQuoting(held, quoted, caller);
+      },
+    });
+    const record = {
+      Records: [{ eventName: 'ObjectCreated:Put', s3: { object: { key: 'post-call/raw/2026-12-01/conv_1/x.json' } } }],
+    };
+    const queue = new InProcessQueue({
+      name: 'agentic-memory-ingest',
+      functionName: 'agentic-memory-ingest',
+      functionTimeoutMs: 1000,
+      batchSize: 10,
+      maxReceiveCount: 1,
+      retryDelayMs: 5,
+      maxRetryDelayMs: 5,
+      logger: tools.logger,
+      // The worker as deployed (a failed record is reported, not thrown), then a worker that crashes.
+      handler: async (event, context) => {
+        const response = await ingest(event, context);
+        if (response.batchItemFailures.length > 0) throw failureQuoting(held, quoted, caller);
+        return response;
+      },
+      onDelivered: async () => undefined,
+      onDeadLetter: async (_message, reason) => void (answers.deadLetterReason = reason),
+    });
+    queue.send(JSON.stringify(record));
+    await queue.idle();
+    await queue.stop();
+  });
+
+  afterAll(() => restore.forEach((undo) => undo()));
+
+  it('went through every generic error handler', () => {
+    expect(answers).toMatchObject({ endpoint: 500, secret: 503, bridge: 500 });
+    const all = printed.join('\n');
+    for (const sign of [
+      'request failed',
+      'secret unavailable',
+      'agentic-memory-client-data failed',
+      'ingest failed; the message will be retried',
+      'agentic-memory-ingest failed; the whole batch will be retried',
+      // The whole error, not only its message: the cause chain down to the AggregateError.
+      'memory write failed',
+      'TypeError',
+      'AggregateError',
+      '[redacted]',
+    ]) {
+      expect(all).toContain(sign);
+    }
+  });
+
+  it('logs no secret, no quoted credential and no full phone number, not even a piece of one', () => {
+    const all = [...printed, String(answers.deadLetterReason)].join('\n');
+    for (const [name, secret] of Object.entries({ ...held, ...quoted })) {
+      const leaked = pieces(secret).filter((piece) => all.includes(piece));
+      expect({ secret: name, leaked }).toEqual({ secret: name, leaked: [] });
+    }
+    expect(all).not.toContain(caller.slice(1));
+  });
+});
+
+/**
+ * A failure as an upstream client reports it: the request it sent (API key in the headers and the
+ * URL), the answer it got (quoting the key), a retry wrapper's AggregateError and a network error
+ * between them, the caller's phone number along the way.
+ */
+function failureQuoting(
+  held: Record<SecretName, string>,
+  quoted: { header: string; urlToken: string },
+  caller: string,
+): Error {
+  const refused = Object.assign(new Error(`{"detail":"Invalid API key: ${held.mem0ApiKey}"}`), {
+    name: 'AuthenticationError',
+    errorCode: 'HTTP_401',
+    config: {
+      url: `https://api.elevenlabs.io/v1/convai/conversations/conv_1/audio?xi-api-key=${held.elevenLabsApiKey}&token=${quoted.urlToken}`,
+      headers: {
+        Authorization: `Token ${held.mem0ApiKey}`,
+        'xi-api-key': held.elevenLabsApiKey,
+        'x-client-credential': quoted.header,
+      },
+      data: JSON.stringify({ user_id: caller, query: 'allergy' }),
+    },
+    response: { status: 401, headers: new Headers({ 'x-echo-authorization': `Bearer ${held.memoryTokenKey}` }) },
+  });
+  const retried = new AggregateError(
+    [refused, new Error(`second attempt: workspace key ${held.workspaceKey} refused for ${caller}`)],
+    `every attempt failed for ${caller}`,
+  );
+  const network = Object.assign(new TypeError(`fetch failed (signing with ${held.hmacKey})`, { cause: retried }), {
+    code: 'ECONNRESET',
+    retrieveKey: held.retrieveApiKey,
+  });
+  return new Error('memory write failed', { cause: network });
 }
 
 /** Every piece of `secret` of SECRET_PIECE characters. */

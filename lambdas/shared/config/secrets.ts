@@ -1,4 +1,5 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { rememberSecretValue } from '../logging';
 import { ENV } from './env-names';
 import { requiredEnv } from './settings';
 
@@ -35,6 +36,7 @@ export class SecretsManagerSecrets implements Secrets {
     if (typeof value !== 'string' || value.length === 0) {
       throw new Error(`secret ${SECRET_ID_ENV[name]} has no value yet: set it in Secrets Manager`);
     }
+    rememberSecretValue(value);
     return value;
   }
 }
@@ -46,6 +48,7 @@ export class StaticSecrets implements Secrets {
   async get(name: SecretName): Promise<string> {
     const value = this.values[name];
     if (!value) throw new Error(`secret ${name} is not configured`);
+    rememberSecretValue(value);
     return value;
   }
 }

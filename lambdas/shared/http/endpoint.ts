@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { METRIC, MetricUnit, elapsedMs, type Powertools } from '../powertools';
 import type { SecretName, Secrets } from '../config/secrets';
+import { loggableError } from '../logging';
 import { HttpError, unauthorized } from './errors';
 import type { HttpRequest } from './request';
 import { errorResponse, jsonResponse, type HttpResponse } from './response';
@@ -29,7 +30,7 @@ export function httpEndpoint(
         tools.logger.info('request refused', { statusCode: error.statusCode, reason: error.message });
         response = errorResponse(error);
       } else {
-        tools.logger.error('request failed', error as Error);
+        tools.logger.error('request failed', { error: loggableError(error) });
         response = jsonResponse(500, { error: 'internal error' });
       }
     }
@@ -45,7 +46,7 @@ export async function readSecret(secrets: Secrets, name: SecretName, tools: Powe
   try {
     return await secrets.get(name);
   } catch (error) {
-    tools.logger.error('secret unavailable', { secret: name, error: (error as Error).message });
+    tools.logger.error('secret unavailable', { secret: name, error: loggableError(error) });
     throw new HttpError(503, 'service temporarily unavailable');
   }
 }

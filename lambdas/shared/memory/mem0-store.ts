@@ -1,6 +1,7 @@
 import './mem0-telemetry-off'; // must stay above 'mem0ai': it reads MEM0_TELEMETRY when loaded
 import MemoryClient from 'mem0ai';
 import { parseMemoryIdentity, type CallerId } from '../caller';
+import { rememberSecretValue } from '../logging';
 import {
   MEMORY_TYPES,
   Memory,
@@ -29,6 +30,7 @@ export function mem0Client(apiKey: string, host?: string): MemoryClient {
   const cacheKey = `${host ?? ''}\0${apiKey}`;
   let client = clients.get(cacheKey);
   if (!client) {
+    rememberSecretValue(apiKey);
     client = new MemoryClient({ apiKey, host });
     if (clients.size >= MAX_CACHED_CLIENTS) clients.delete(clients.keys().next().value as string);
     clients.set(cacheKey, client);

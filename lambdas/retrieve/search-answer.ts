@@ -1,3 +1,4 @@
+import { inertText } from '../shared/context/caller-words';
 import type { Memory, MemoryMetadata } from '../shared/memory';
 
 /** What the agent's LLM receives for one memory. */
@@ -13,8 +14,9 @@ export const MAX_MEMORY_CHARS = 600;
 export const MAX_ANSWER_CHARS = 8_000;
 
 /**
- * Ranked memories for the tool result: each text clipped, and lowest-ranked memories left
- * out once the serialised answer would pass the total cap.
+ * Ranked memories for the tool result: each text neutralised and clipped like every caller
+ * word that reaches the agent (so are profile values), and lowest-ranked memories left out once
+ * the serialised answer would pass the total cap.
  */
 export function searchAnswer(memories: Memory[]): { memories: FoundMemory[] } {
   const ranked = [...memories].sort((a, b) => (b.score ?? 0) - (a.score ?? 0));
@@ -23,9 +25,9 @@ export function searchAnswer(memories: Memory[]): { memories: FoundMemory[] } {
   for (const memory of ranked) {
     const entry: FoundMemory = {
       id: memory.id,
-      memory: clip(memory.memory),
+      memory: inertText(memory.memory, MAX_MEMORY_CHARS),
       score: Math.round((memory.score ?? 0) * 1000) / 1000,
-      metadata: memory.metadata,
+      metadata: withInertProfile(memory.metadata),
     };
     const entrySize = JSON.stringify(entry).length + 1;
     if (size + entrySize > MAX_ANSWER_CHARS) break;
@@ -35,6 +37,10 @@ export function searchAnswer(memories: Memory[]): { memories: FoundMemory[] } {
   return { memories: found };
 }
 
-function clip(text: string): string {
-  return text.length > MAX_MEMORY_CHARS ? `${text.slice(0, MAX_MEMORY_CHARS - 1)}…` : text;
+function withInertProfile(metadata: MemoryMetadata): MemoryMetadata {
+  if (!metadata.profile) return metadata;
+  const profile = Object.fromEntries(
+    Object.entries(metadata.profile).map(([key, value]) => [key, typeof value === 'string' ? inertText(value) : value]),
+  );
+  return { ...metadata, profile };
 }

@@ -1,26 +1,22 @@
 #!/usr/bin/env node
-import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AgenticMemoryStack } from '../lib';
+import { stackFromContext } from '../lib/stack-context';
 
 /**
- * The CDK app (`npx cdk synth`, `npx cdk deploy`). Optional context:
+ * The CDK app (`npx cdk synth`, `npx cdk deploy`). Optional context, each value checked:
  *   -c stackName=AgenticMemory   -c alarmEmail=ops@example.com
  *   -c mem0Host=https://api.mem0.ai   -c removalPolicy=destroy (dev stacks: delete data with the stack)
+ *   -c retrieveAuth=token|token-or-key|key   -c memoryTokenTtlMinutes=120
+ *   -c memoryScope=deployment|agent   -c memoryScopeMap='{"clinic-a":["agent_1","agent_2"]}'
  */
 const app = new App();
-const context = (key: string): string | undefined => {
-  const value: unknown = app.node.tryGetContext(key);
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-};
+const { stackName, props } = stackFromContext(app);
 
-new AgenticMemoryStack(app, context('stackName') ?? 'AgenticMemory', {
+new AgenticMemoryStack(app, stackName, {
+  ...props,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-  alarmEmail: context('alarmEmail'),
-  memory: {
-    mem0Host: context('mem0Host'),
-    removalPolicy: context('removalPolicy') === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-  },
 });
 
 // AWS Solutions rules on every resource; synth fails on any unacknowledged finding.

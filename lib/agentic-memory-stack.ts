@@ -4,9 +4,18 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { AgenticMemory, type AgenticMemoryProps } from './agentic-memory';
+import { HANDLER_DEFAULTS } from './contract';
+import { memoryScopeMapVariable } from './memory-scope';
 
 /** The handlers' default Mem0 host, stated in the outputs for the admin CLI. */
 const DEFAULT_MEM0_HOST = 'https://api.mem0.ai';
+
+/** What the search_memory tool sends, per `retrieveAuth`. */
+const RETRIEVE_HEADERS = {
+  token: 'header X-Memory-Token: {{secret__memory_token}}',
+  'token-or-key': 'header X-Memory-Token: {{secret__memory_token}}; X-Api-Key for web calls without a pre-call',
+  key: 'header X-Api-Key',
+} as const;
 
 export interface AgenticMemoryStackProps extends StackProps {
   /**
@@ -52,9 +61,10 @@ export class AgenticMemoryStack extends Stack {
       value: this.memory.clientDataUrl,
       description: 'ElevenLabs agent > Security > conversation initiation webhook URL (POST, header X-Workspace-Key)',
     });
+    const retrieveAuth = props.memory?.retrieveAuth ?? HANDLER_DEFAULTS.retrieveAuth;
     new CfnOutput(this, 'RetrieveApiUrl', {
       value: this.memory.retrieveUrl,
-      description: 'URL of the search_memory server tool (POST, header X-Api-Key)',
+      description: `URL of the search_memory server tool (POST, ${RETRIEVE_HEADERS[retrieveAuth]})`,
     });
     new CfnOutput(this, 'PostCallApiUrl', {
       value: this.memory.postCallUrl,
@@ -83,7 +93,15 @@ export class AgenticMemoryStack extends Stack {
       'RetrieveApiKey',
       this.memory.retrieveApiKeySecret,
       'read',
-      'Retrieve key: store it as the ElevenLabs secret sent in X-Api-Key',
+      retrieveAuth === 'token'
+        ? 'Retrieve key: not accepted while retrieveAuth is token (searches use the per-call memory token)'
+        : 'Retrieve key: store it as the ElevenLabs secret sent in X-Api-Key',
+    );
+    this.secretOutputs(
+      'MemoryTokenKey',
+      this.memory.memoryTokenKeySecret,
+      'rotate',
+      'Memory token key: signs the per-call memory tokens; it never leaves AWS (a rotation ends memory search for calls in progress)',
     );
     if (this.memory.elevenLabsApiKeySecret) {
       this.secretOutputs(
@@ -111,6 +129,22 @@ export class AgenticMemoryStack extends Stack {
       value: props.memory?.mem0Host ?? DEFAULT_MEM0_HOST,
       description: 'Mem0 API host the functions use',
     });
+    // Spelled as in the functions' environment, so the admin CLI reads them as the functions do.
+    new CfnOutput(this, 'MemoryScope', {
+      value: props.memory?.memoryScope ?? HANDLER_DEFAULTS.memoryScope,
+      description: 'Whose memory a call uses: deployment (one per caller) or agent (one per caller and agent or scope)',
+    });
+    const scopeMap = memoryScopeMapVariable(props.memory?.memoryScope, props.memory?.memoryScopeMap);
+    if (scopeMap !== undefined) {
+      new CfnOutput(this, 'MemoryScopeMap', {
+        value: scopeMap,
+        description: 'Memory scopes and their agent ids (JSON); calls of other agents are not remembered',
+      });
+    }
+    new CfnOutput(this, 'RetrieveAuth', {
+      value: retrieveAuth,
+      description: 'How the search_memory tool authenticates: token, token-or-key or key',
+    });
 
     new CfnOutput(this, 'DashboardUrl', {
       value: Fn.join('', [
@@ -125,34 +159,47 @@ export class AgenticMemoryStack extends Stack {
     });
   }
 
-  /** `<Name>SecretName` and `<Name>SecretCommand`: the name, and the aws CLI command that sets or reads it. */
+  /**
+   * `<Name>SecretName` and `<Name>SecretCommand`: the name, and the aws CLI command that sets it,
+   * reads it, or rotates it to a new random value that is never printed.
+   */
   private secretOutputs(
     name: string,
     secret: secretsmanager.ISecret,
-    action: 'set' | 'read',
+    action: 'set' | 'read' | 'rotate',
     description: string,
   ): void {
     new CfnOutput(this, `${name}SecretName`, { value: secret.secretName, description });
-    const command =
-      action === 'set'
-        ? Fn.join('', [
-            'aws secretsmanager put-secret-value --region ',
-            Aws.REGION,
-            ' --secret-id ',
-            secret.secretName,
-            ' --secret-string "$VALUE"',
-          ])
-        : Fn.join('', [
-            'aws secretsmanager get-secret-value --region ',
-            Aws.REGION,
-            ' --secret-id ',
-            secret.secretName,
-            ' --query SecretString --output text',
-          ]);
-    new CfnOutput(this, `${name}SecretCommand`, {
-      value: command,
-      description:
-        action === 'set' ? `Sets the value (export VALUE first): ${description}` : `Prints the value: ${description}`,
-    });
+    const putSecretValue = (value: string) =>
+      Fn.join('', [
+        'aws secretsmanager put-secret-value --region ',
+        Aws.REGION,
+        ' --secret-id ',
+        secret.secretName,
+        ` --secret-string ${value}`,
+      ]);
+    const command = {
+      set: putSecretValue('"$VALUE"'),
+      read: Fn.join('', [
+        'aws secretsmanager get-secret-value --region ',
+        Aws.REGION,
+        ' --secret-id ',
+        secret.secretName,
+        ' --query SecretString --output text',
+      ]),
+      rotate: putSecretValue(
+        Fn.join('', [
+          '"$(aws secretsmanager get-random-password --region ',
+          Aws.REGION,
+          ' --password-length 64 --exclude-punctuation --query RandomPassword --output text)"',
+        ]),
+      ),
+    }[action];
+    const what = {
+      set: 'Sets the value (export VALUE first)',
+      read: 'Prints the value',
+      rotate: 'Sets a new random value, without printing it',
+    }[action];
+    new CfnOutput(this, `${name}SecretCommand`, { value: command, description: `${what}: ${description}` });
   }
 }

@@ -25,11 +25,16 @@ import {
   HANDLER_DEFAULTS,
   METRIC,
   RAW_POST_CALL_SUFFIX,
+  RETRIEVE_AUTH_MODES,
   SCHEDULED_SERVICE,
   SERVICE,
+  type MemoryScope,
+  type RetrieveAuth,
   type ServiceName,
 } from './contract';
+import { requireEnvironmentWithinLimit } from './environment-size';
 import { MemoryFunction } from './memory-function';
+import { memoryScopeMapVariable, type MemoryScopeMap } from './memory-scope';
 import { AgenticMemoryMonitoring } from './monitoring';
 import { acknowledge, acknowledgeWildcardResource } from './nag';
 
@@ -84,8 +89,8 @@ export interface ManagedSecretProps {
   readonly encryptionKey?: secretsmanager.SecretProps['encryptionKey'];
   /**
    * How the initial value is generated (the value itself never appears in the template).
-   * @default - 48 letters and digits for the workspace and retrieve keys; a 32-character
-   * placeholder for the keys the operator sets
+   * @default - 48 letters and digits for the workspace and retrieve keys; 64 for the memory
+   * token key; a 32-character placeholder for the keys the operator sets
    */
   readonly generateSecretString?: secretsmanager.SecretStringGenerator;
   /**
@@ -215,6 +220,20 @@ export interface AgenticMemoryProps {
   readonly retrieveApiKeySecretProps?: ManagedSecretProps;
 
   /**
+   * An existing secret holding the memory token key: the HMAC key that signs the per-call
+   * memory tokens (`secret__memory_token`), read by the pre-call and in-call functions only.
+   * It must be long and random, and never leave AWS. Cannot be combined with
+   * `memoryTokenKeySecretProps`.
+   * @default - a secret is created with a generated value (64 letters and digits)
+   */
+  readonly existingMemoryTokenKeySecret?: secretsmanager.ISecret;
+  /**
+   * Overrides for the memory token key secret the construct creates.
+   * @default - the defaults of `ManagedSecretProps`
+   */
+  readonly memoryTokenKeySecretProps?: ManagedSecretProps;
+
+  /**
    * Download the full recording of every call that has audio from the ElevenLabs API, so calls
    * of any length are archived (webhook audio cannot pass API Gateway past a few minutes). Creates
    * a secret for an ElevenLabs API key, which the operator sets after deploying.
@@ -303,8 +322,51 @@ export interface AgenticMemoryProps {
   readonly newCallerGreeting?: string;
 
   /**
-   * Require the `X-Api-Key` header on the retrieve endpoint. Turning it off lets anyone who
-   * knows the URL search any caller's memories.
+   * How the `search_memory` tool authenticates to the retrieve endpoint:
+   * - `'token'`: only the per-call memory token the pre-call minted (header
+   *   `X-Memory-Token: {{secret__memory_token}}`); a search reads only the caller on the line.
+   *   The retrieve function cannot read the static retrieve key.
+   * - `'token-or-key'`: the token, or the static key (`X-Api-Key`) with the caller's `user_id`,
+   *   for web calls that have no pre-call webhook.
+   * - `'key'`: the static key only (the behaviour before memory tokens): whoever holds the key
+   *   can search any caller whose `user_id` they send. The retrieve function cannot read the
+   *   memory token key.
+   * @default 'token-or-key'
+   */
+  readonly retrieveAuth?: RetrieveAuth;
+
+  /**
+   * Lifetime of a per-call memory token (60 s to 24 h, whole seconds): longer than your
+   * longest call. A search with an expired token is refused (401).
+   * @default Duration.hours(2)
+   */
+  readonly memoryTokenTtl?: Duration;
+
+  /**
+   * Whose memory a call uses:
+   * - `'deployment'`: every agent of the deployment shares one memory per caller (one business
+   *   with several agents);
+   * - `'agent'`: a caller's memories are kept apart per agent, or per named group of agents
+   *   (`memoryScopeMap`): an agency hosting several clients.
+   * Changing it later does not move existing memories: they stay under the old identities.
+   * @default 'deployment'
+   */
+  readonly memoryScope?: MemoryScope;
+
+  /**
+   * With `memoryScope: 'agent'`: named scopes, each listing the ElevenLabs agent ids whose calls
+   * share one memory, e.g. `{ 'clinic-a': ['agent_01…', 'agent_02…'], 'clinic-b': ['agent_03…'] }`.
+   * Names and agent ids are 1-128 letters, digits, `_` or `-`; an agent may be in one scope only.
+   * A call of an agent not in the map is archived and not remembered. The map travels in the
+   * functions' environment, which Lambda limits to 4 KB in all: room for roughly 50 agent ids
+   * (more when several agents share a scope); a map that would not fit is refused at synth.
+   * @default - each agent is its own scope
+   */
+  readonly memoryScopeMap?: MemoryScopeMap;
+
+  /**
+   * Require the `X-Api-Key` header on the retrieve endpoint, with `retrieveAuth: 'key'` only.
+   * Turning it off lets anyone who knows the URL search any caller's memories.
    * @default true
    */
   readonly retrieveRequireApiKey?: boolean;
@@ -385,6 +447,14 @@ export interface AgenticMemoryProps {
   readonly degradedAnswersThreshold?: number;
 
   /**
+   * Searches refused for a forged, tampered, expired or mismatched memory token per five
+   * minutes that raise an alarm (someone probing the search endpoint, or a search tool sending
+   * the wrong header). No alarm with `retrieveAuth: 'key'`, where tokens are not accepted.
+   * @default 5
+   */
+  readonly memoryTokenRejectionsThreshold?: number;
+
+  /**
    * CloudWatch dashboard name.
    * @default - generated by CloudFormation
    */
@@ -455,6 +525,8 @@ const FUNCTION_SIZING = {
 const INGEST_TIMEOUT_WITH_RECORDINGS = Duration.minutes(15);
 const RETENTION_SCHEDULE = events.Schedule.cron({ minute: '17', hour: '3' });
 
+const DEFAULT_MEMORY_TOKEN_REJECTIONS_THRESHOLD = 5;
+
 /** Each function's service name: its handler folder and Powertools service. */
 const SERVICE_OF = { ...SERVICE, ...SCHEDULED_SERVICE } as const;
 
@@ -479,12 +551,26 @@ const SECRET_DEFAULTS = {
       'AgenticMemory: retrieve key. Store this value as an ElevenLabs secret sent as the X-Api-Key header of the search_memory tool.',
     generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
   },
+  memoryTokenKey: {
+    description:
+      'AgenticMemory: memory token key. Signs the per-call memory tokens the pre-call hands to the search_memory tool; read only by the pre-call and in-call functions. Never copy it out of AWS.',
+    // About 380 random bits, well past HMAC-SHA256's 256-bit strength.
+    generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+  },
   elevenLabsApiKey: {
     description:
       'AgenticMemory: ElevenLabs API key, to download call recordings. Set it to an API key from your ElevenLabs workspace (the generated value is only a placeholder).',
     generateSecretString: { passwordLength: 32, excludePunctuation: true },
   },
 } satisfies Record<string, ManagedSecretProps>;
+
+/** Why a secret the construct creates has no rotation schedule (cdk-nag AwsSolutions-SMG4). */
+const NO_ROTATION_BECAUSE = {
+  shared:
+    'No automatic rotation: the value is shared with a third party (issued by Mem0 or ElevenLabs, or pasted into the ElevenLabs workspace), so a rotation function cannot change both sides at once; rotate by hand with put-secret-value (warm functions pick the new value up within the secrets cache TTL).',
+  memoryTokenKey:
+    'No automatic rotation: the functions verify memory tokens with the current value only, so a rotation ends memory search for the calls in progress (their tokens were signed with the old value); rotate by hand at a quiet hour with the MemoryTokenKeySecretCommand output.',
+} as const;
 
 const ARCHIVE_ACTION_VERB = {
   's3:GetObject': 'reads',
@@ -509,6 +595,16 @@ function isIpOrCidr(entry: string): boolean {
   if (family === 0 || rest.length > 0) return false;
   return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
 }
+
+/** How the retrieve endpoint authenticates, per `retrieveAuth`, for its cdk-nag acknowledgement. */
+const RETRIEVE_AUTHENTICATION = {
+  token:
+    'the function verifies the per-call HMAC-SHA256 memory token (X-Memory-Token) in constant time before any other work, and searches only the caller it names',
+  'token-or-key':
+    'the function verifies the per-call HMAC-SHA256 memory token (X-Memory-Token), or compares the static X-Api-Key, in constant time before any other work',
+  key: 'the function compares a secret header in constant time before any other work',
+  open: 'the operator turned the X-Api-Key check off (retrieveAuth: key, retrieveRequireApiKey: false), so the endpoint is open by choice',
+} as const;
 
 export const ROUTE_PATH = {
   clientData: '/client-data',
@@ -553,8 +649,17 @@ export class AgenticMemory extends Construct {
   public readonly hmacKeySecret: secretsmanager.ISecret;
   /** Workspace key: the `X-Workspace-Key` header ElevenLabs sends to the pre-call webhook. */
   public readonly workspaceKeySecret: secretsmanager.ISecret;
-  /** Retrieve key: the `X-Api-Key` header of the `search_memory` tool. */
+  /**
+   * Retrieve key: the `X-Api-Key` header of the `search_memory` tool. Created whatever
+   * `retrieveAuth` is (so that switching modes keeps its value); with `'token'` no function can
+   * read it.
+   */
   public readonly retrieveApiKeySecret: secretsmanager.ISecret;
+  /**
+   * Memory token key: signs the per-call memory tokens. Read by the pre-call and in-call
+   * functions only; it never leaves AWS.
+   */
+  public readonly memoryTokenKeySecret: secretsmanager.ISecret;
   /** ElevenLabs API key for recording downloads, when `downloadRecordings` is on. */
   public readonly elevenLabsApiKeySecret?: secretsmanager.ISecret;
 
@@ -609,6 +714,7 @@ export class AgenticMemory extends Construct {
   constructor(scope: Construct, id: string, props: AgenticMemoryProps = {}) {
     super(scope, id);
     validateProps(props);
+    const scopeMap = memoryScopeMapVariable(props.memoryScope, props.memoryScopeMap);
     // Server access logs are delivered under a bucket policy, not an ACL, whatever the app's
     // feature flags (ACLs stay disabled on the log bucket: BucketOwnerEnforced).
     this.node.setContext(S3_ACCESS_LOGS_USE_BUCKET_POLICY, true);
@@ -641,6 +747,15 @@ export class AgenticMemory extends Construct {
         props.retrieveApiKeySecretProps,
         removalPolicy,
       );
+    this.memoryTokenKeySecret =
+      props.existingMemoryTokenKeySecret ??
+      this.createSecret(
+        'MemoryTokenKey',
+        SECRET_DEFAULTS.memoryTokenKey,
+        props.memoryTokenKeySecretProps,
+        removalPolicy,
+        NO_ROTATION_BECAUSE.memoryTokenKey,
+      );
     this.elevenLabsApiKeySecret =
       props.existingElevenLabsApiKeySecret ??
       (props.downloadRecordings
@@ -663,12 +778,19 @@ export class AgenticMemory extends Construct {
     });
 
     // Functions, and what each may touch
-    const environment = this.environments(props);
+    const environment = this.environments(props, scopeMap);
     this.clientDataFunction = this.createFunction('ClientDataFunction', 'clientData', environment.clientData, props);
     this.retrieveFunction = this.createFunction('RetrieveFunction', 'retrieve', environment.retrieve, props);
     this.postCallFunction = this.createFunction('PostCallFunction', 'postCall', environment.postCall, props);
     this.ingestFunction = this.createFunction('IngestFunction', 'ingest', environment.ingest, props);
-    this.grantLeastPrivilege();
+    const textInEnvironment = {
+      memoryScopeMap: scopeMap?.length ?? 0,
+      basePromptTemplate: textBytes(props.basePromptTemplate),
+      newCallerGreeting: textBytes(props.newCallerGreeting),
+      allowedSourceIps: textBytes(props.allowedSourceIps?.join(',')),
+    };
+    for (const fn of this.functions()) requireEnvironmentWithinLimit(fn, textInEnvironment);
+    this.grantLeastPrivilege(retrieveAuthOf(props));
     if (props.memoryMaxAge !== undefined) {
       this.retentionFunction = this.createFunction('RetentionFunction', 'retention', environment.retention, props);
       this.mem0ApiKeySecret.grantRead(this.retentionFunction);
@@ -739,6 +861,7 @@ export class AgenticMemory extends Construct {
   /** Each function's environment: only the variables its handler reads. */
   private environments(
     props: AgenticMemoryProps,
+    scopeMap: string | undefined,
   ): Required<PerFunction<Record<string, string>>> & { retention: Record<string, string> } {
     const secretsCache = {
       [ENV.secretsMaxAgeSeconds]: String(
@@ -754,12 +877,23 @@ export class AgenticMemory extends Construct {
       ? { [ENV.allowedSourceIps]: props.allowedSourceIps.join(',') }
       : {};
     const memoryDeadlineMs = String(props.memoryDeadline?.toMilliseconds() ?? HANDLER_DEFAULTS.memoryDeadlineMs);
+    const memoryScope = {
+      [ENV.memoryScope]: props.memoryScope ?? HANDLER_DEFAULTS.memoryScope,
+      ...(scopeMap !== undefined ? { [ENV.memoryScopeMap]: scopeMap } : {}),
+    };
+    const memoryTokenKey = { [ENV.memoryTokenKeySecretId]: this.memoryTokenKeySecret.secretArn };
+    const retrieveAuth = retrieveAuthOf(props);
     return {
       clientData: {
         ...secretsCache,
         ...mem0,
         ...archive,
         [ENV.workspaceKeySecretId]: this.workspaceKeySecret.secretArn,
+        ...memoryTokenKey,
+        [ENV.memoryTokenTtlSeconds]: String(
+          props.memoryTokenTtl?.toSeconds() ?? HANDLER_DEFAULTS.memoryTokenTtlSeconds,
+        ),
+        ...memoryScope,
         ...allowList,
         [ENV.memoryDeadlineMs]: memoryDeadlineMs,
         [ENV.overridePrompt]: String(props.overridePrompt ?? true),
@@ -770,10 +904,14 @@ export class AgenticMemory extends Construct {
       retrieve: {
         ...secretsCache,
         ...mem0,
-        [ENV.retrieveApiKeySecretId]: this.retrieveApiKeySecret.secretArn,
+        [ENV.retrieveAuth]: retrieveAuth,
+        // Each mode is told only the keys it checks.
+        ...(retrieveAuth !== 'key' ? memoryTokenKey : {}),
+        ...(retrieveAuth !== 'token' ? { [ENV.retrieveApiKeySecretId]: this.retrieveApiKeySecret.secretArn } : {}),
+        ...(retrieveAuth === 'key' ? { [ENV.retrieveRequireApiKey]: String(props.retrieveRequireApiKey ?? true) } : {}),
+        ...memoryScope,
         [ENV.memoryDeadlineMs]: memoryDeadlineMs,
         [ENV.searchDefaultLimit]: String(props.searchLimit ?? HANDLER_DEFAULTS.searchDefaultLimit),
-        [ENV.retrieveRequireApiKey]: String(props.retrieveRequireApiKey ?? true),
       },
       postCall: {
         ...secretsCache,
@@ -785,6 +923,7 @@ export class AgenticMemory extends Construct {
         ...secretsCache,
         ...mem0,
         ...archive,
+        ...memoryScope,
         [ENV.idempotencyTable]: this.idempotencyTable.tableName,
         [ENV.memoryWriteDeadlineMs]: String(
           props.memoryWriteDeadline?.toMilliseconds() ?? HANDLER_DEFAULTS.memoryWriteDeadlineMs,
@@ -835,13 +974,18 @@ export class AgenticMemory extends Construct {
     return fn;
   }
 
-  /** Each function reads only its secrets and touches only its archive prefixes. */
-  private grantLeastPrivilege(): void {
+  /**
+   * Each function reads only its secrets and touches only its archive prefixes. The memory
+   * token key: the pre-call signs with it, the in-call verifies with it (unless tokens are off).
+   */
+  private grantLeastPrivilege(retrieveAuth: RetrieveAuth): void {
     this.workspaceKeySecret.grantRead(this.clientDataFunction);
+    this.memoryTokenKeySecret.grantRead(this.clientDataFunction);
     this.mem0ApiKeySecret.grantRead(this.clientDataFunction);
     this.allowArchive('s3:PutObject', this.clientDataFunction, ARCHIVE_PREFIX.clientData);
 
-    this.retrieveApiKeySecret.grantRead(this.retrieveFunction);
+    if (retrieveAuth !== 'key') this.memoryTokenKeySecret.grantRead(this.retrieveFunction);
+    if (retrieveAuth !== 'token') this.retrieveApiKeySecret.grantRead(this.retrieveFunction);
     this.mem0ApiKeySecret.grantRead(this.retrieveFunction);
 
     this.hmacKeySecret.grantRead(this.postCallFunction);
@@ -901,8 +1045,10 @@ export class AgenticMemory extends Construct {
     const authentication =
       name === 'PostCall'
         ? 'the function verifies the HMAC-SHA256 signature over the raw body before any other work'
-        : name === 'Retrieve' && props.retrieveRequireApiKey === false
-          ? 'the operator turned the X-Api-Key check off (retrieveRequireApiKey: false), so the endpoint is open by choice'
+        : name === 'Retrieve'
+          ? RETRIEVE_AUTHENTICATION[
+              retrieveAuthOf(props) === 'key' && props.retrieveRequireApiKey === false ? 'open' : retrieveAuthOf(props)
+            ]
           : 'the function compares a secret header in constant time before any other work';
     acknowledge(
       api,
@@ -949,6 +1095,10 @@ export class AgenticMemory extends Construct {
       ingestDeadLetterQueue: this.ingestDeadLetterQueue,
       alarmTopic: props.alarmTopic,
       dashboardName: props.dashboardName,
+      memoryTokenRejectionsThreshold:
+        retrieveAuthOf(props) === 'key'
+          ? undefined
+          : (props.memoryTokenRejectionsThreshold ?? DEFAULT_MEMORY_TOKEN_REJECTIONS_THRESHOLD),
     });
   }
 
@@ -1034,13 +1184,10 @@ export class AgenticMemory extends Construct {
     defaults: ManagedSecretProps,
     overrides: ManagedSecretProps | undefined,
     removalPolicy: RemovalPolicy,
+    noRotationBecause: string = NO_ROTATION_BECAUSE.shared,
   ): secretsmanager.Secret {
     const secret = new secretsmanager.Secret(this, `${id}Secret`, { ...defaults, ...overrides, removalPolicy });
-    acknowledge(
-      secret,
-      'AwsSolutions-SMG4',
-      'No automatic rotation: the value is shared with a third party (issued by Mem0 or ElevenLabs, or pasted into the ElevenLabs workspace), so a rotation function cannot change both sides at once; rotate by hand with put-secret-value (warm functions pick the new value up within the secrets cache TTL).',
-    );
+    acknowledge(secret, 'AwsSolutions-SMG4', noRotationBecause);
     return secret;
   }
 
@@ -1106,6 +1253,7 @@ function validateProps(props: AgenticMemoryProps): void {
     ['existingHmacKeySecret', 'hmacKeySecretProps'],
     ['existingWorkspaceKeySecret', 'workspaceKeySecretProps'],
     ['existingRetrieveApiKeySecret', 'retrieveApiKeySecretProps'],
+    ['existingMemoryTokenKeySecret', 'memoryTokenKeySecretProps'],
     ['existingElevenLabsApiKeySecret', 'elevenLabsApiKeySecretProps'],
   ] as const;
   for (const [existing, overrides] of secretPairs) {
@@ -1143,6 +1291,11 @@ function validateProps(props: AgenticMemoryProps): void {
   );
   integerInRange('ingestMaxConcurrency', props.ingestMaxConcurrency, { min: 2, max: 1000 });
   integerInRange('degradedAnswersThreshold', props.degradedAnswersThreshold, { min: 1, max: Number.MAX_SAFE_INTEGER });
+  integerInRange('memoryTokenRejectionsThreshold', props.memoryTokenRejectionsThreshold, {
+    min: 1,
+    max: Number.MAX_SAFE_INTEGER,
+  });
+  validateRetrieveAuth(props);
   integerInRange('throttling.rateLimit', props.throttling?.rateLimit, { min: 1, max: Number.MAX_SAFE_INTEGER });
   integerInRange('throttling.burstLimit', props.throttling?.burstLimit, { min: 1, max: Number.MAX_SAFE_INTEGER });
   for (const [name, value] of Object.entries(props.reservedConcurrency ?? {})) {
@@ -1173,6 +1326,38 @@ function validateProps(props: AgenticMemoryProps): void {
       `AgenticMemory: newCallerGreeting is longer than ${HANDLER_BOUNDS.newCallerGreetingMaxChars} characters.`,
     );
   }
+}
+
+function validateRetrieveAuth(props: AgenticMemoryProps): void {
+  if (props.retrieveAuth !== undefined && !RETRIEVE_AUTH_MODES.includes(props.retrieveAuth)) {
+    throw new Error(
+      `AgenticMemory: retrieveAuth must be one of ${RETRIEVE_AUTH_MODES.map((m) => `'${m}'`).join(', ')}, got '${String(props.retrieveAuth)}'.`,
+    );
+  }
+  if (props.retrieveRequireApiKey === false && retrieveAuthOf(props) !== 'key') {
+    throw new Error(
+      `AgenticMemory: retrieveRequireApiKey: false turns off the static key check of retrieveAuth: 'key', but retrieveAuth is '${retrieveAuthOf(props)}'. Remove retrieveRequireApiKey (searches then authenticate with the per-call memory token), or set retrieveAuth: 'key' to keep an open search endpoint.`,
+    );
+  }
+  const ttl = props.memoryTokenTtl;
+  if (ttl !== undefined && !Token.isUnresolved(ttl.toMilliseconds({ integral: false }))) {
+    const seconds = ttl.toMilliseconds({ integral: false }) / 1000;
+    const { min, max } = HANDLER_BOUNDS.memoryTokenTtlSeconds;
+    if (!Number.isInteger(seconds) || seconds < min || seconds > max) {
+      throw new Error(
+        `AgenticMemory: memoryTokenTtl must be whole seconds from ${min} s to ${max / 3600} h, got ${ttl.toHumanString()}.`,
+      );
+    }
+  }
+}
+
+function retrieveAuthOf(props: AgenticMemoryProps): RetrieveAuth {
+  return props.retrieveAuth ?? HANDLER_DEFAULTS.retrieveAuth;
+}
+
+/** UTF-8 bytes of a text prop that travels in an environment variable. */
+function textBytes(text: string | undefined): number {
+  return text === undefined ? 0 : Buffer.byteLength(text, 'utf8');
 }
 
 function wholeDays(name: string, age: Duration | undefined, range: { min: number; max: number }): void {

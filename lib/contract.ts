@@ -29,6 +29,11 @@ export const ENV = {
   contextMaxChars: 'CONTEXT_MAX_CHARS',
   searchDefaultLimit: 'SEARCH_DEFAULT_LIMIT',
   retrieveRequireApiKey: 'RETRIEVE_REQUIRE_API_KEY',
+  retrieveAuth: 'RETRIEVE_AUTH',
+  memoryTokenKeySecretId: 'MEMORY_TOKEN_KEY_SECRET_ID',
+  memoryTokenTtlSeconds: 'MEMORY_TOKEN_TTL_SECONDS',
+  memoryScope: 'MEMORY_SCOPE',
+  memoryScopeMap: 'MEMORY_SCOPE_MAP',
   allowedSourceIps: 'ALLOWED_SOURCE_IPS',
   elevenLabsApiKeySecretId: 'ELEVENLABS_API_KEY_SECRET_ID',
   elevenLabsApiHost: 'ELEVENLABS_API_HOST',
@@ -55,6 +60,9 @@ export const METRIC = {
   ingestSkipped: 'IngestSkipped',
   memoriesWritten: 'MemoriesWritten',
   memoriesExpired: 'MemoriesExpired',
+  withheldCallerIds: 'WithheldCallerIds',
+  callsWithoutIdentity: 'CallsWithoutIdentity',
+  memoryTokenRejections: 'MemoryTokenRejections',
 } as const;
 
 /** Service names: the Powertools `service` of each function (`createPowertools(...)`). */
@@ -99,6 +107,9 @@ export const HANDLER_DEFAULTS = {
   secretsMaxAgeSeconds: 300,
   memoryContextPlaceholder: '{{memory_context}}',
   recordingDeadlineMs: 300_000,
+  memoryTokenTtlSeconds: 7200,
+  retrieveAuth: 'token-or-key',
+  memoryScope: 'deployment',
 } as const;
 
 /** Bounds the handlers' settings schemas accept; the construct checks them at synth time. */
@@ -108,4 +119,19 @@ export const HANDLER_BOUNDS = {
   searchDefaultLimit: { min: 1, max: 50 },
   newCallerGreetingMaxChars: 1000,
   memoryMaxAgeDays: { min: 1, max: 36_500 },
+  memoryTokenTtlSeconds: { min: 60, max: 86_400 },
 } as const;
+
+/**
+ * How an in-call search authenticates (`RETRIEVE_AUTH`): the per-call memory token only, the
+ * token or the static retrieve key, or the static key only.
+ */
+export const RETRIEVE_AUTH_MODES = ['token', 'token-or-key', 'key'] as const;
+export type RetrieveAuth = (typeof RETRIEVE_AUTH_MODES)[number];
+
+/** Whose memory a call uses (`MEMORY_SCOPE`): one per caller, or one per caller and agent (or scope). */
+export const MEMORY_SCOPE_MODES = ['deployment', 'agent'] as const;
+export type MemoryScope = (typeof MEMORY_SCOPE_MODES)[number];
+
+/** The alphabet of ElevenLabs agent ids, which scope names share (`parseScopeMap`). */
+export const SCOPE_NAME_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;

@@ -7,4 +7,16 @@ export {
   MEMORY_FUNCTION_RUNTIME,
   type MemoryFunctionProps,
 } from './memory-function';
-export { ARCHIVE_PREFIX, ENV, METRIC, METRICS_NAMESPACE, SERVICE, SERVICE_DIMENSION } from './contract';
+export {
+  ARCHIVE_PREFIX,
+  ENV,
+  MEMORY_SCOPE_MODES,
+  METRIC,
+  METRICS_NAMESPACE,
+  RETRIEVE_AUTH_MODES,
+  SERVICE,
+  SERVICE_DIMENSION,
+  type MemoryScope,
+  type RetrieveAuth,
+} from './contract';
+export type { MemoryScopeMap } from './memory-scope';

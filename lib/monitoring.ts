@@ -53,6 +53,12 @@ export interface AgenticMemoryMonitoringProps {
    * @default 5
    */
   readonly serverErrorRateThresholdPercent?: number;
+  /**
+   * Searches refused for a forged, tampered, expired or mismatched memory token in five minutes
+   * that raise an alarm (the in-call function's `MemoryTokenRejections`).
+   * @default - no alarm (the deployment accepts no memory tokens)
+   */
+  readonly memoryTokenRejectionsThreshold?: number;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -159,6 +165,30 @@ export function deadLetterWidget(queue: sqs.IQueue): cloudwatch.IWidget {
   });
 }
 
+/** Calls that had no memory identity (withheld number, no caller id, agent outside the scope), per function. */
+export function callsWithoutIdentityWidget(serviceNames: readonly ServiceName[]): cloudwatch.IWidget {
+  return new cloudwatch.GraphWidget({
+    title: 'Calls without a memory identity',
+    width: WIDTH,
+    height: HEIGHT,
+    left: serviceNames.flatMap((service) => [
+      handlerMetric(service, METRIC.callsWithoutIdentity).with({ label: `${service}: no identity` }),
+      handlerMetric(service, METRIC.withheldCallerIds).with({ label: `${service}: withheld number` }),
+    ]),
+  });
+}
+
+/** Searches refused for a bad memory token, with the alarm threshold when there is one. */
+export function memoryTokenRejectionsWidget(alarmThreshold?: number): cloudwatch.IWidget {
+  return new cloudwatch.GraphWidget({
+    title: 'In-call: memory token rejections',
+    width: WIDTH,
+    height: HEIGHT,
+    left: [handlerMetric(SERVICE.retrieve, METRIC.memoryTokenRejections).with({ label: 'rejected tokens' })],
+    leftAnnotations: alarmThreshold !== undefined ? [{ value: alarmThreshold, label: 'alarm' }] : undefined,
+  });
+}
+
 export function alarmsWidget(alarms: readonly cloudwatch.IAlarm[]): cloudwatch.IWidget {
   return new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, height: 3, alarms: [...alarms] });
 }
@@ -168,8 +198,9 @@ export function alarmsWidget(alarms: readonly cloudwatch.IAlarm[]): cloudwatch.I
 /**
  * The operators' view of an AgenticMemory deployment: a dashboard (per endpoint requests, errors
  * and latency percentiles; memories returned, degraded answers, signature rejections; ingest
- * outcomes, queue age, dead letters; Mem0 latency) and alarms (5xx rate, p99 over budget,
- * throttles, degraded answers, any dead letter, ingest errors), optionally sent to an SNS topic.
+ * outcomes, queue age, dead letters; Mem0 latency; calls without a memory identity, memory token
+ * rejections) and alarms (5xx rate, p99 over budget, throttles, degraded answers, memory token
+ * rejections, any dead letter, ingest errors), optionally sent to an SNS topic.
  */
 export class AgenticMemoryMonitoring extends Construct {
   /** The CloudWatch dashboard. */
@@ -218,6 +249,16 @@ export class AgenticMemoryMonitoring extends Construct {
           `${endpoint.title}: ${endpoint.degradedAnswersThreshold} or more answers without memory in five minutes (Mem0 down, slow or misconfigured).`,
         );
       }
+    }
+
+    if (props.memoryTokenRejectionsThreshold !== undefined) {
+      const threshold = props.memoryTokenRejectionsThreshold;
+      this.addAlarm(
+        'RetrieveMemoryTokenRejections',
+        handlerMetric(SERVICE.retrieve, METRIC.memoryTokenRejections),
+        threshold,
+        `In-call (retrieve): ${threshold} or more searches refused in five minutes for a forged, tampered, expired or mismatched X-Memory-Token (someone probing the search endpoint, or a search_memory tool sending the wrong header).`,
+      );
     }
 
     this.addAlarm(
@@ -273,6 +314,10 @@ export class AgenticMemoryMonitoring extends Construct {
       queueAgeWidget(props.ingestQueue),
       deadLetterWidget(props.ingestDeadLetterQueue),
       memoryStoreLatencyWidget([SERVICE.clientData, SERVICE.retrieve, SERVICE.ingest]),
+    );
+    this.dashboard.addWidgets(
+      callsWithoutIdentityWidget([SERVICE.clientData, SERVICE.retrieve, SERVICE.ingest]),
+      memoryTokenRejectionsWidget(props.memoryTokenRejectionsThreshold),
     );
   }
 

@@ -8,6 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks, NagPack } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { AgenticMemory, AgenticMemoryStack } from '../../lib';
+import { REQUIRED_OUTPUTS } from '../../lambdas/admin/aws/stack-outputs';
 import { flatten, logicalId, temporaryDirectory, testApp, withoutAssetHashes } from './cdk-test-app';
 
 /** The default stack, as `npx cdk synth` builds it (cdk.json flags, real esbuild bundles), once. */
@@ -49,6 +50,50 @@ describe('outputs', () => {
     );
   });
 
+  test('MemoryTokenKey: the secret name and a command that rotates it to a new random value, never printed', () => {
+    const secretName = flatten(stack.resolve(stack.memory.memoryTokenKeySecret.secretName));
+    expect(secretName).toContain(logicalId(stack.memory.memoryTokenKeySecret));
+    expect(output('MemoryTokenKeySecretName')).toBe(secretName);
+    expect(output('MemoryTokenKeySecretCommand')).toBe(
+      `aws secretsmanager put-secret-value --region <AWS::Region> --secret-id ${secretName} --secret-string "$(aws secretsmanager get-random-password --region <AWS::Region> --password-length 64 --exclude-punctuation --query RandomPassword --output text)"`,
+    );
+    expect(template.toJSON().Outputs.MemoryTokenKeySecretCommand.Description).toMatch(
+      /^Sets a new random value, without printing it: /,
+    );
+  });
+
+  // MemoryScope, MemoryScopeMap and RetrieveAuth: the names the admin CLI reads the functions' configuration from.
+  test('the admin CLI finds every output it requires, and the configuration as the functions spell it', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(REQUIRED_OUTPUTS.filter((name) => outputs[name] === undefined)).toEqual([]);
+    expect(output('MemoryScope')).toBe('deployment');
+    expect(output('RetrieveAuth')).toBe('token-or-key');
+    expect(outputs.MemoryScopeMap).toBeUndefined();
+  });
+
+  test('memory scope, scope map and search auth given: stated in the outputs; the tool header follows the mode', () => {
+    const memoryScopeMap = { 'clinic-a': ['agent_1', 'agent_2'], 'clinic-b': ['agent_3'] };
+    const scoped = new AgenticMemoryStack(testApp(), 'Scoped', {
+      memory: { retrieveAuth: 'token', memoryScope: 'agent', memoryScopeMap },
+    });
+    const outputs = Template.fromStack(scoped).toJSON().Outputs;
+    expect(outputs.MemoryScope.Value).toBe('agent');
+    expect(JSON.parse(outputs.MemoryScopeMap.Value as string)).toEqual(memoryScopeMap);
+    expect(outputs.RetrieveAuth.Value).toBe('token');
+    expect(outputs.RetrieveApiUrl.Description).toBe(
+      'URL of the search_memory server tool (POST, header X-Memory-Token: {{secret__memory_token}})',
+    );
+    expect(outputs.RetrieveApiKeySecretName.Description).toMatch(/not accepted while retrieveAuth is token/);
+
+    const keyOnly = new AgenticMemoryStack(testApp(), 'KeyOnly', { memory: { retrieveAuth: 'key' } });
+    expect(Template.fromStack(keyOnly).toJSON().Outputs.RetrieveApiUrl.Description).toBe(
+      'URL of the search_memory server tool (POST, header X-Api-Key)',
+    );
+    expect(template.toJSON().Outputs.RetrieveApiUrl.Description).toMatch(
+      /header X-Memory-Token: \{\{secret__memory_token\}\}; X-Api-Key for web calls without a pre-call/,
+    );
+  });
+
   test('the dashboard URL', () => {
     expect(output('DashboardUrl')).toBe(
       `https://<AWS::Region>.console.aws.amazon.com/cloudwatch/home?region=<AWS::Region>#dashboards:name=<${logicalId(stack.memory.dashboard)}>`,
@@ -69,7 +114,9 @@ describe('outputs', () => {
         'IngestQueueUrl',
         'IngestDeadLetterQueueUrl',
         'Mem0Host',
-        ...['Mem0ApiKey', 'HmacKey', 'WorkspaceKey', 'RetrieveApiKey'].flatMap((n) => [
+        'MemoryScope',
+        'RetrieveAuth',
+        ...['Mem0ApiKey', 'HmacKey', 'WorkspaceKey', 'RetrieveApiKey', 'MemoryTokenKey'].flatMap((n) => [
           `${n}SecretName`,
           `${n}SecretCommand`,
         ]),
@@ -221,14 +268,22 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-IAM5',
       'AwsSolutions-SMG4',
     ]);
+    const tokenKeyPath = stack.memory.memoryTokenKeySecret.node.path;
+    expect(acks.find((ack) => ack.path === tokenKeyPath && ack.id === 'AwsSolutions-SMG4')?.reason).toMatch(
+      /verify memory tokens with the current value only/,
+    );
   });
 
-  test('other configurations are clean too: alarm email, DESTROY, no access logs, bring-your-own bucket and secret', () => {
+  test('other configurations are clean too: alarm email, DESTROY, no access logs, each search auth, bring-your-own bucket and secrets', () => {
     const app = testApp();
     const scopes: IConstruct[] = [
       new AgenticMemoryStack(app, 'Email', { alarmEmail: 'ops@example.com' }),
       new AgenticMemoryStack(app, 'Destroy', { memory: { removalPolicy: RemovalPolicy.DESTROY } }),
       new AgenticMemoryStack(app, 'NoAccessLogs', { memory: { archiveAccessLogs: false } }),
+      new AgenticMemoryStack(app, 'TokensOnly', {
+        memory: { retrieveAuth: 'token', memoryScope: 'agent', memoryScopeMap: { clinic: ['agent_1'] } },
+      }),
+      new AgenticMemoryStack(app, 'KeyOnly', { memory: { retrieveAuth: 'key', retrieveRequireApiKey: false } }),
       new AgenticMemoryStack(app, 'Operations', {
         alarmEmail: 'ops@example.com',
         memory: {
@@ -246,6 +301,7 @@ describe('cdk-nag AwsSolutions', () => {
     new AgenticMemory(own, 'Memory', {
       existingArchiveBucket: s3.Bucket.fromBucketName(own, 'Archive', 'my-archive'),
       existingMem0ApiKeySecret: secretsmanager.Secret.fromSecretNameV2(own, 'Mem0', 'team/mem0'),
+      existingMemoryTokenKeySecret: secretsmanager.Secret.fromSecretNameV2(own, 'TokenKey', 'team/memory-token'),
     });
     scopes.push(own);
     for (const scope of scopes) {

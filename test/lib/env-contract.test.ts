@@ -9,16 +9,19 @@ import * as path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lib from '../../lib/contract';
-import { AgenticMemory } from '../../lib';
+import { AgenticMemory, type AgenticMemoryProps } from '../../lib';
 import { ENV } from '../../lambdas/shared/config/env-names';
 import {
   DEFAULT_MEMORY_DEADLINE_MS,
   MEMORY_CONTEXT_PLACEHOLDER,
+  RETRIEVE_AUTH_MODES,
   clientDataSettings,
   ingestSettings,
   retentionSettings,
   retrieveSettings,
 } from '../../lambdas/shared/config/settings';
+import { MEMORY_SCOPE_MODES, parseScopeMap } from '../../lambdas/shared/caller/memory-identity';
+import { DEFAULT_MEMORY_TOKEN_TTL_SECONDS } from '../../lambdas/shared/caller/memory-token';
 import { METRIC, METRICS_NAMESPACE, createPowertools } from '../../lambdas/shared/powertools';
 import {
   AUDIO_PREFIX,
@@ -104,6 +107,32 @@ describe('defaults and bounds', () => {
     expect(retrieveSettings({}).defaultLimit).toBe(lib.HANDLER_DEFAULTS.searchDefaultLimit);
     expect(ingestSettings({}).memoryWriteDeadlineMs).toBe(lib.HANDLER_DEFAULTS.memoryWriteDeadlineMs);
     expect(ingestSettings({}).recordingDeadlineMs).toBe(lib.HANDLER_DEFAULTS.recordingDeadlineMs);
+    expect(DEFAULT_MEMORY_TOKEN_TTL_SECONDS).toBe(lib.HANDLER_DEFAULTS.memoryTokenTtlSeconds);
+    expect(clientDataSettings({}).memoryTokenTtlSeconds).toBe(lib.HANDLER_DEFAULTS.memoryTokenTtlSeconds);
+    expect(retrieveSettings({}).retrieveAuth).toBe(lib.HANDLER_DEFAULTS.retrieveAuth);
+    expect(ingestSettings({}).memoryScope.mode).toBe(lib.HANDLER_DEFAULTS.memoryScope);
+    expect(clientDataSettings({}).memoryScope.mode).toBe(lib.HANDLER_DEFAULTS.memoryScope);
+  });
+
+  test('the modes the construct offers are the modes the handlers accept', () => {
+    expect([...lib.RETRIEVE_AUTH_MODES]).toEqual([...RETRIEVE_AUTH_MODES]);
+    expect([...lib.MEMORY_SCOPE_MODES]).toEqual([...MEMORY_SCOPE_MODES]);
+  });
+
+  test.each([
+    ['the shortest name', 'a', true],
+    ['the longest name', 'a'.repeat(128), true],
+    ['an ElevenLabs agent id', 'agent_01jxk3h7z9f8e2d1c0b9a8v7w6', true],
+    ['letters, digits, _ and -', 'Clinic-A_2', true],
+    ['one character too many', 'a'.repeat(129), false],
+    ['a dot', 'clinic.a', false],
+    ['a slash (the identity separator)', 'clinic/a', false],
+    ['a space', 'clinic a', false],
+    ['an empty name', '', false],
+  ])('scope names and agent ids: %s is accepted by both or by neither', (_name, value, accepted) => {
+    expect(lib.SCOPE_NAME_PATTERN.test(value)).toBe(accepted);
+    expect(parseScopeMap(JSON.stringify({ [value]: ['agent_1'] })).ok).toBe(accepted);
+    expect(parseScopeMap(JSON.stringify({ scope: [value] })).ok).toBe(accepted);
   });
 
   test('the bounds the construct checks are the handlers’ bounds', () => {
@@ -135,6 +164,12 @@ describe('defaults and bounds', () => {
 
     accepts(() => clientDataSettings({ [ENV.newCallerGreeting]: 'x'.repeat(newCallerGreetingMaxChars) }));
     rejects(() => clientDataSettings({ [ENV.newCallerGreeting]: 'x'.repeat(newCallerGreetingMaxChars + 1) }));
+
+    const { memoryTokenTtlSeconds } = lib.HANDLER_BOUNDS;
+    accepts(() => clientDataSettings({ [ENV.memoryTokenTtlSeconds]: String(memoryTokenTtlSeconds.min) }));
+    accepts(() => clientDataSettings({ [ENV.memoryTokenTtlSeconds]: String(memoryTokenTtlSeconds.max) }));
+    rejects(() => clientDataSettings({ [ENV.memoryTokenTtlSeconds]: String(memoryTokenTtlSeconds.min - 1) }));
+    rejects(() => clientDataSettings({ [ENV.memoryTokenTtlSeconds]: String(memoryTokenTtlSeconds.max + 1) }));
   });
 });
 
@@ -173,9 +208,20 @@ describe('the environment the construct writes', () => {
         overrideFirstMessage: false,
         basePromptTemplate: `Agent.\n${MEMORY_CONTEXT_PLACEHOLDER}`,
         newCallerGreeting: 'Hello!',
+        retrieveAuth: 'key' as const,
         retrieveRequireApiKey: false,
       },
     ],
+    [
+      'tokens only, memory per agent scope',
+      {
+        retrieveAuth: 'token' as const,
+        memoryTokenTtl: Duration.minutes(45),
+        memoryScope: 'agent' as const,
+        memoryScopeMap: { 'clinic-a': ['agent_1', 'agent_2'], 'clinic-b': ['agent_3'] },
+      },
+    ],
+    ['memory per agent, without a map', { memoryScope: 'agent' as const }],
     [
       'every operations prop set',
       { downloadRecordings: true, elevenLabsApiHost: 'https://xi.example', memoryMaxAge: Duration.days(30) },
@@ -205,6 +251,26 @@ describe('the environment the construct writes', () => {
     expect(() => ingestSettings(env.ingest)).not.toThrow();
     expect(clientDataSettings(env['client-data']).overridePrompt).toBe(!('overridePrompt' in props));
     expect(retrieveSettings(env.retrieve).requireApiKey).toBe(!('retrieveRequireApiKey' in props));
+
+    const given = props as Partial<AgenticMemoryProps>;
+    expect(retrieveSettings(env.retrieve).retrieveAuth).toBe(given.retrieveAuth ?? 'token-or-key');
+    expect(clientDataSettings(env['client-data']).memoryTokenTtlSeconds).toBe(
+      given.memoryTokenTtl?.toSeconds() ?? 7200,
+    );
+    const scopes = [
+      clientDataSettings(env['client-data']).memoryScope,
+      retrieveSettings(env.retrieve).memoryScope,
+      ingestSettings(env.ingest).memoryScope,
+    ];
+    for (const scope of scopes) {
+      expect(scope.mode).toBe(given.memoryScope ?? 'deployment');
+      expect(scope.agentScopes && Object.fromEntries(scope.agentScopes)).toEqual(
+        given.memoryScopeMap &&
+          Object.fromEntries(
+            Object.entries(given.memoryScopeMap).flatMap(([name, agents]) => agents.map((agent) => [agent, name])),
+          ),
+      );
+    }
   });
 
   test('each function is told the secrets it reads, by id', () => {
@@ -214,9 +280,27 @@ describe('the environment the construct writes', () => {
       Object.keys(env[service])
         .filter((name) => name.endsWith('_SECRET_ID'))
         .sort();
-    expect(secretIds('client-data')).toEqual([ENV.mem0ApiKeySecretId, ENV.workspaceKeySecretId].sort());
-    expect(secretIds('retrieve')).toEqual([ENV.mem0ApiKeySecretId, ENV.retrieveApiKeySecretId].sort());
+    expect(secretIds('client-data')).toEqual(
+      [ENV.mem0ApiKeySecretId, ENV.workspaceKeySecretId, ENV.memoryTokenKeySecretId].sort(),
+    );
+    expect(secretIds('retrieve')).toEqual(
+      [ENV.mem0ApiKeySecretId, ENV.retrieveApiKeySecretId, ENV.memoryTokenKeySecretId].sort(),
+    );
     expect(secretIds('post-call')).toEqual([ENV.hmacKeySecretId]);
     expect(secretIds('ingest')).toEqual([ENV.mem0ApiKeySecretId]);
+  });
+
+  test.each([
+    ['token', [ENV.mem0ApiKeySecretId, ENV.memoryTokenKeySecretId]],
+    ['key', [ENV.mem0ApiKeySecretId, ENV.retrieveApiKeySecretId]],
+  ] as const)('retrieveAuth %s: the retrieve function is told only the keys that mode checks', (mode, expected) => {
+    const stack = bareStack();
+    const env = environments(stack, new AgenticMemory(stack, 'Memory', { retrieveAuth: mode }));
+    expect(
+      Object.keys(env.retrieve)
+        .filter((name) => name.endsWith('_SECRET_ID'))
+        .sort(),
+    ).toEqual([...expected].sort());
+    expect(retrieveSettings(env.retrieve).retrieveAuth).toBe(mode);
   });
 });

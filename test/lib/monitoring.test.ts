@@ -117,6 +117,26 @@ describe('alarms', () => {
     expect(functionsOf('Errors')).toEqual([logicalId(ingest)]);
   });
 
+  test('memory token rejections: an alarm on the in-call metric when a threshold is given, none otherwise', () => {
+    expect(alarmsByMetric(monitored().template, 'MemoryTokenRejections')).toEqual([]);
+    const { monitoring, template } = monitored({ memoryTokenRejectionsThreshold: 4 });
+    expect(monitoring.alarms).toHaveLength(11);
+    const [alarm] = alarmsByMetric(template, 'MemoryTokenRejections');
+    expect(alarm.Properties).toMatchObject({
+      Namespace: 'AgenticMemory',
+      Dimensions: [{ Name: 'service', Value: 'retrieve' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 4,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: expect.stringMatching(
+        /^AgenticMemory: In-call \(retrieve\): 4 or more searches refused in five minutes for a forged, tampered, expired or mismatched X-Memory-Token/,
+      ),
+    });
+  });
+
   test('missing data never alarms (no traffic is not an outage)', () => {
     const { template } = monitored();
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
@@ -174,6 +194,25 @@ describe('dashboard', () => {
     expect(text).toContain('Ingest dead-letter queue: messages');
     expect(text).toContain('\\"AgenticMemory\\",\\"MemoryStoreLatency\\",\\"service\\",\\"retrieve\\"');
     expect(text).toContain('\\"type\\":\\"alarm\\"');
+  });
+
+  test('calls without a memory identity and withheld numbers, per function that meets callers', () => {
+    const text = body(monitored().template);
+    expect(text).toContain('Calls without a memory identity');
+    for (const service of ['client-data', 'retrieve', 'ingest']) {
+      for (const metric of ['CallsWithoutIdentity', 'WithheldCallerIds']) {
+        expect(text).toContain(`\\"AgenticMemory\\",\\"${metric}\\",\\"service\\",\\"${service}\\"`);
+      }
+    }
+  });
+
+  test('memory token rejections, with the alarm threshold drawn when there is an alarm', () => {
+    const quiet = body(monitored().template);
+    expect(quiet).toContain('In-call: memory token rejections');
+    expect(quiet).toContain('\\"AgenticMemory\\",\\"MemoryTokenRejections\\",\\"service\\",\\"retrieve\\"');
+    expect(quiet).not.toContain('\\"label\\":\\"alarm\\"');
+    const alarmed = body(monitored({ memoryTokenRejectionsThreshold: 4 }).template);
+    expect(alarmed).toContain('{\\"value\\":4,\\"label\\":\\"alarm\\"');
   });
 });
 

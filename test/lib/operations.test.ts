@@ -30,17 +30,17 @@ describe('recordings of any length (downloadRecordings)', () => {
   test('off by default: no ElevenLabs secret, the ingest worker is not told of one', () => {
     const { memory, template } = build({});
     expect(memory.elevenLabsApiKeySecret).toBeUndefined();
-    template.resourceCountIs('AWS::SecretsManager::Secret', 4);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 5);
     expect(environmentOf(template, memory.ingestFunction)[ENV.elevenLabsApiKeySecretId]).toBeUndefined();
   });
 
-  test('on: a fifth secret for the operator to set, read by the ingest worker only', () => {
+  test('on: a sixth secret for the operator to set, read by the ingest worker only', () => {
     const { memory, template } = build({
       downloadRecordings: true,
       elevenLabsApiHost: 'https://api.eu.residency.elevenlabs.io',
     });
     const secret = memory.elevenLabsApiKeySecret!;
-    template.resourceCountIs('AWS::SecretsManager::Secret', 5);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 6);
     expect(template.toJSON().Resources[logicalId(secret)].Properties.Description).toMatch(/ElevenLabs API key/);
     const env = environmentOf(template, memory.ingestFunction);
     expect(env[ENV.elevenLabsApiKeySecretId]).toBe(`<${logicalId(secret)}>`);
@@ -79,7 +79,7 @@ describe('recordings of any length (downloadRecordings)', () => {
     const { memory, template } = build({}, (stack) => ({
       existingElevenLabsApiKeySecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Xi', 'team/elevenlabs'),
     }));
-    template.resourceCountIs('AWS::SecretsManager::Secret', 4);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 5);
     expect(environmentOf(template, memory.ingestFunction)[ENV.elevenLabsApiKeySecretId]).toContain('team/elevenlabs');
   });
 

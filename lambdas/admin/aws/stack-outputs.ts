@@ -13,6 +13,7 @@ export const REQUIRED_OUTPUTS = [
   'HmacKeySecretName',
   'WorkspaceKeySecretName',
   'RetrieveApiKeySecretName',
+  'MemoryTokenKeySecretName',
 ] as const;
 export type RequiredOutput = (typeof REQUIRED_OUTPUTS)[number];
 export type StackOutputs = Record<RequiredOutput, string> & Record<string, string | undefined>;

@@ -69,6 +69,7 @@ beforeAll(async () => {
     HmacKeySecretName: SECRET_NAMES.hmac,
     WorkspaceKeySecretName: SECRET_NAMES.workspace,
     RetrieveApiKeySecretName: SECRET_NAMES.retrieve,
+    MemoryTokenKeySecretName: 'am/memory-token',
     DashboardUrl: 'https://console.example/dashboard',
   });
   savedEnv = { ...process.env };

@@ -1,8 +1,11 @@
 import { mkdir } from 'node:fs/promises';
+import * as path from 'node:path';
 import { ListObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import S3rver from 's3rver';
 import { S3Archive, createS3Client } from '../shared/archive/archive';
+import { repairArchiveDirectory, type ArchiveRepair } from './archive-repair';
+import { AtomicFilesystemStore } from './atomic-store';
 import { LOCAL_REGION } from './lambda-context';
 
 export const LOCAL_BUCKET = 'agentic-memory-archive';
@@ -20,6 +23,10 @@ export interface EmbeddedS3 {
   endpoint: string;
   bucket: string;
   archive: S3Archive;
+  /** What the start found of writes a crash cut short, and what it did about them. */
+  repair: ArchiveRepair;
+  /** Where objects a crash left unreadable were moved to. */
+  quarantineDirectory: string;
   /** Every object under `prefix`, in S3's (lexicographic) order. */
   listObjects(prefix: string): Promise<StoredObject[]>;
   /**
@@ -33,11 +40,20 @@ export interface EmbeddedS3 {
 
 /**
  * An S3-protocol server (s3rver) on a loopback ephemeral port, storing under `directory`, with
- * the archive bucket created: the handlers' S3 code runs exactly as against AWS.
+ * the archive bucket created: the handlers' S3 code runs exactly as against AWS. Writes are
+ * atomic (AtomicFilesystemStore), and before it serves, what a crash left half-written is
+ * removed or set aside in `quarantineDirectory` (default: `{directory}-quarantine`), so a
+ * process killed at any moment never stops the next start.
  */
-export async function startEmbeddedS3(options: { directory: string; bucket?: string }): Promise<EmbeddedS3> {
+export async function startEmbeddedS3(options: {
+  directory: string;
+  bucket?: string;
+  quarantineDirectory?: string;
+}): Promise<EmbeddedS3> {
   const bucket = options.bucket ?? LOCAL_BUCKET;
+  const quarantineDirectory = options.quarantineDirectory ?? `${path.resolve(options.directory)}-quarantine`;
   await mkdir(options.directory, { recursive: true, mode: 0o700 });
+  const repair = await repairArchiveDirectory(options.directory, quarantineDirectory);
   const server = new S3rver({
     address: '127.0.0.1',
     port: 0,
@@ -45,6 +61,7 @@ export async function startEmbeddedS3(options: { directory: string; bucket?: str
     silent: true,
     configureBuckets: [{ name: bucket }],
   });
+  server.store = server.context.store = new AtomicFilesystemStore(options.directory);
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
   // The SDK's notice about Node versions it will drop reads like a failure to a first-time user,
@@ -56,6 +73,8 @@ export async function startEmbeddedS3(options: { directory: string; bucket?: str
     endpoint,
     bucket,
     archive: new S3Archive(s3, bucket),
+    repair,
+    quarantineDirectory,
     listObjects: (prefix) => listObjects(s3, bucket, prefix),
     onObjectCreated(listener) {
       const forward = (event: S3rver.ObjectEvent) => {

@@ -1,5 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSEvent } from 'aws-lambda';
 import { createClientDataHandler } from '../client-data/handler';
 import { archivedKeys, createIngestHandler } from '../ingest/handler';
 import { idempotentWrites } from '../ingest/idempotency';
@@ -17,7 +19,7 @@ import { EmbeddedMemoryStore } from '../shared/memory/embedded-store';
 import type { MemoryStore } from '../shared/memory';
 import { lockDataDirectory } from './data-directory-lock';
 import { DeadLetterFolder } from './dead-letter-folder';
-import { objectCreatedNotification, startEmbeddedS3 } from './embedded-s3';
+import { objectCreatedNotification, startEmbeddedS3, type EmbeddedS3 } from './embedded-s3';
 import { FileIdempotencyStore } from './file-idempotency-store';
 import { HttpBridge, type Route } from './http-bridge';
 import { InProcessQueue, type QueueMessage } from './in-process-queue';
@@ -116,8 +118,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ? mem0FromEnvironment(secrets, env)
       : new EmbeddedMemoryStore({ directory: path.join(home, 'memory') });
 
-    const s3 = await startEmbeddedS3({ directory: path.join(home, 's3') });
+    // Repairs what a crash left half-written before it serves (see embedded-s3.ts).
+    const s3 = await startEmbeddedS3({
+      directory: path.join(home, 's3'),
+      quarantineDirectory: path.join(home, 's3-quarantine'),
+    });
     cleanups.push(() => s3.close());
+    logArchiveRepair(stackLogger, s3);
 
     const ingestTools = createLocalPowertools('ingest', log);
     const idempotency = new FileIdempotencyStore({
@@ -126,6 +133,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       inProgressLeaseMs: settings.ingest.memoryWriteDeadlineMs + 5000,
     });
     await idempotency.sweepExpired();
+    // Inbox keys resumed after an unclean stop (filled in below, before anything is delivered).
+    const resumed = new Set<string>();
     const ingestHandler = createIngestHandler({
       tools: ingestTools,
       ingestArchivedPayload: createPayloadIngester({
@@ -143,7 +152,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const deadLetters = new DeadLetterFolder(path.join(home, 'dead-letter'));
     const queue = new InProcessQueue({
       name: 'agentic-memory-ingest',
-      handler: ingestHandler,
+      handler: (event, context) => ingestHandler(asRedeliveries(event, resumed), context),
       functionName: FUNCTION_NAMES.ingest,
       functionTimeoutMs: 60_000,
       batchSize: 10,
@@ -179,7 +188,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const unfinished = (await s3.listObjects(RAW_POST_CALL_PREFIX)).filter(
       (object) => !ledger.has(object.key) && !deadLettered.has(object.key),
     );
-    for (const object of unfinished) queue.send(JSON.stringify(objectCreatedNotification(s3.bucket, object)));
+    for (const object of unfinished) {
+      resumed.add(object.key);
+      queue.send(JSON.stringify(objectCreatedNotification(s3.bucket, object)));
+    }
     if (unfinished.length > 0) {
       stackLogger.info(`resuming ingestion of ${unfinished.length} archived post-call payload(s)`);
     }
@@ -270,6 +282,40 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   } catch (error) {
     await cleanUp();
     throw error;
+  }
+}
+
+/**
+ * A payload resumed after an unclean stop may have been delivered before: killed after a memory
+ * was written and before that was recorded. On AWS, SQS's receive count tells the worker so and
+ * it looks at the store before writing again; here the resumed delivery says the same.
+ */
+function asRedeliveries(event: SQSEvent, resumed: ReadonlySet<string>): SQSEvent {
+  if (resumed.size === 0) return event;
+  return {
+    Records: event.Records.map((record) => {
+      const count = Number(record.attributes.ApproximateReceiveCount);
+      if (count > 1 || !archivedKeys(record.body).some((key) => resumed.has(key))) return record;
+      return { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: String(count + 1) } };
+    }),
+  };
+}
+
+/** Keys can hold phone numbers: only counts and the quarantine folder are logged. */
+function logArchiveRepair(logger: Logger, s3: EmbeddedS3): void {
+  const { partialWrites, orphans, checksumsReset, quarantined } = s3.repair;
+  if (partialWrites + orphans + checksumsReset > 0) {
+    logger.info('archive: removed what an unclean stop left half-written (none of it was acknowledged)', {
+      partialWrites,
+      orphans,
+      checksumsReset,
+    });
+  }
+  if (quarantined.length > 0) {
+    logger.warn('archive: objects an unclean stop left unreadable were set aside (none was acknowledged)', {
+      objects: quarantined.length,
+      folder: s3.quarantineDirectory,
+    });
   }
 }
 

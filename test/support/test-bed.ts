@@ -66,7 +66,12 @@ export class TestBed {
     const bed = new TestBed(mem0, s3, dynamodb);
     const table = `idempotency-${randomUUID()}`;
     await dynamodb.createIdempotencyTable(table);
-    bed.wire(options, table);
+    try {
+      bed.wire(options, table);
+    } catch (error) {
+      await bed.stop();
+      throw error;
+    }
     // As the construct's bucket notification: only the post-call inbox reaches the queue.
     bed.unsubscribe = s3.onObjectCreated((event) => {
       if (event.Records.some((r) => r.s3.object.key.startsWith(RAW_POST_CALL_PREFIX))) bed.notifications.push(event);

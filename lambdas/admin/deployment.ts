@@ -1,4 +1,5 @@
 import type { MemoryStore } from '../shared/memory';
+import type { DeploymentConfiguration } from './deployment-configuration';
 
 /**
  * One AgenticMemory deployment as the admin tools see it, whether it runs on AWS (reached through
@@ -12,6 +13,8 @@ export interface Deployment {
   archive: ArchiveAdmin;
   queue: IngestQueueAdmin;
   endpoints: Endpoints;
+  /** How its functions are configured, where operations depend on it (memory scope, search auth). */
+  configuration: DeploymentConfiguration;
   /** The keys the three endpoints check, for the smoke test. */
   endpointKeys(): Promise<EndpointKeys>;
   secrets: SecretsAdmin;
@@ -30,6 +33,8 @@ export interface ArchivedObject {
 export interface ArchiveAdmin {
   /** Every object under `prefix`, page by page, in key order. */
   list(prefix: string): AsyncIterable<ArchivedObject>;
+  /** The names of the folders directly under `prefix` (which ends with '/'), each once. */
+  folders(prefix: string): AsyncIterable<string>;
   getText(key: string): Promise<string>;
   /** Erases the objects, every earlier version of them included where the bucket keeps versions. */
   delete(keys: readonly string[]): Promise<void>;

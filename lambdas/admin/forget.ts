@@ -1,7 +1,7 @@
 import type { CallerId } from '../shared/caller';
-import { archiveKeys, findCallerData, type CallerData } from './caller-data';
-import type { ArchiveAdmin } from './deployment';
 import type { MemoryStore } from '../shared/memory';
+import { archiveKeys, findCallerData, memoriesOf, type CallerData } from './caller-data';
+import type { ArchiveAdmin } from './deployment';
 
 export type ErasurePlan = CallerData;
 
@@ -12,19 +12,20 @@ export interface ErasureReport {
   remaining: CallerData;
 }
 
-/** What `forget` would erase: everything held about the caller. */
+/** What `forget` would erase: everything held about the caller, in `scope` only or in every scope. */
 export function planErasure(
   deployment: { memory: MemoryStore; archive: ArchiveAdmin },
   callerId: CallerId,
+  scope?: string,
 ): Promise<ErasurePlan> {
-  return findCallerData(deployment, callerId);
+  return findCallerData(deployment, callerId, scope);
 }
 
 /**
- * Erases a caller (right to erasure): every memory, the pre-call records and transcript copies
- * under their prefixes, and the recordings and raw webhooks of their conversations. The archive
- * goes first: should the memory store fail, running `forget` again finds what is left.
- * Afterwards the caller is looked up again, and what turned up is reported.
+ * Erases a caller (right to erasure): under each memory identity of the plan, every memory, the
+ * pre-call records and transcript copies, and the recordings and raw webhooks of their
+ * conversations. The archive goes first: should the memory store fail, running `forget` again
+ * finds what is left. Afterwards the caller is looked up again, and what turned up is reported.
  */
 export async function eraseCaller(
   deployment: { memory: MemoryStore; archive: ArchiveAdmin },
@@ -32,7 +33,7 @@ export async function eraseCaller(
 ): Promise<ErasureReport> {
   const keys = archiveKeys(plan);
   await deployment.archive.delete(keys);
-  await deployment.memory.deleteCaller(plan.callerId);
-  const remaining = await findCallerData(deployment, plan.callerId);
-  return { memoriesErased: plan.memories.length, objectsErased: keys, remaining };
+  for (const { identity } of plan.identities) await deployment.memory.deleteCaller(identity);
+  const remaining = await findCallerData(deployment, plan.callerId, plan.scope);
+  return { memoriesErased: memoriesOf(plan).length, objectsErased: keys, remaining };
 }

@@ -23,7 +23,15 @@ export class S3ArchiveAdmin implements ArchiveAdmin {
   constructor(
     private readonly s3: S3Client,
     readonly bucket: string,
-    private readonly options: { versioned: boolean },
+    private readonly options: {
+      versioned: boolean;
+      /**
+       * The server answers a delimiter listing with every common prefix, as S3 does (default).
+       * Off for S3-compatible servers that do not: s3rver names a folder only when an object lies
+       * directly in it, so deeper folders are read off a listing of every key instead.
+       */
+      commonPrefixes?: boolean;
+    },
   ) {}
 
   /**
@@ -38,6 +46,38 @@ export class S3ArchiveAdmin implements ArchiveAdmin {
         if (object.Key) yield { key: object.Key, size: object.Size };
       }
       marker = page.Contents?.[page.Contents.length - 1]?.Key;
+      if (!page.IsTruncated || marker === undefined) return;
+    }
+  }
+
+  /**
+   * Folders by S3's delimiter listing (common prefixes), so a folder of many objects costs one
+   * entry; without `commonPrefixes`, or from a server that ignores the delimiter, read off the
+   * listed keys. Each folder is named once.
+   */
+  async *folders(prefix: string): AsyncIterable<string> {
+    const seen = new Set<string>();
+    const delimiter = this.options.commonPrefixes === false ? undefined : '/';
+    let marker: string | undefined;
+    for (;;) {
+      const page = await this.s3.send(
+        new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, Delimiter: delimiter, Marker: marker }),
+      );
+      const names = [
+        ...(page.CommonPrefixes ?? []).map((common) => common.Prefix),
+        ...(page.Contents ?? []).map((object) => object.Key),
+      ].filter((name): name is string => name !== undefined);
+      for (const name of names) {
+        const rest = name.slice(prefix.length);
+        const slash = rest.indexOf('/');
+        if (slash <= 0) continue;
+        const folder = rest.slice(0, slash);
+        if (seen.has(folder)) continue;
+        seen.add(folder);
+        yield folder;
+      }
+      // NextMarker comes with a delimiter listing; otherwise the page's last name continues it.
+      marker = page.NextMarker ?? names.sort().at(-1);
       if (!page.IsTruncated || marker === undefined) return;
     }
   }

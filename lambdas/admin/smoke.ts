@@ -1,13 +1,15 @@
 import { WORKSPACE_KEY_HEADER } from '../client-data/handler';
-import { demoCall, randomDemoCallerId } from '../local/demo-call';
-import { RETRIEVE_KEY_HEADER } from '../retrieve/handler';
+import { demoAgentFor, demoCall, randomDemoCallerId } from '../local/demo-call';
+import { MEMORY_TOKEN_HEADER, RETRIEVE_KEY_HEADER } from '../retrieve/handler';
 import { parseCallerId, type CallerId } from '../shared/caller';
 import { signElevenLabsPayload } from '../shared/elevenlabs/signature';
+import { memoriesOf as heldMemories } from './caller-data';
 import type { Deployment, EndpointKeys } from './deployment';
 import { eraseCaller, planErasure } from './forget';
 
 /** Spelled as ElevenLabs sends it. */
 const SIGNATURE_HEADER = 'ElevenLabs-Signature';
+const MEMORY_TOKEN_VARIABLE = 'secret__memory_token';
 const REQUEST_TIMEOUT_MS = 15_000;
 const POLL_INTERVAL_MS = 500;
 const WRONG_KEY = 'agentic-memory-smoke-wrong-key';
@@ -42,13 +44,22 @@ class StepFailed extends Error {}
 
 /**
  * Proves a deployment end to end as ElevenLabs would use it, with a synthetic caller (a 555-01xx
- * number, reserved for fiction): a signed post-call, the pre-call that now knows them, a search
- * that finds what they said, and each endpoint refusing a wrong key or signature. The test caller
- * is erased at the end whatever happened, and the erasure is checked through the pre-call.
+ * number, reserved for fiction): a signed post-call, the pre-call that now knows them and hands
+ * the call its memory token, a search with that token (`X-Memory-Token`, as the agent's tool
+ * sends it) that finds what they said, and each endpoint refusing a wrong key, a tampered token,
+ * no credentials or a wrong signature. A deployment configured for the static key alone
+ * (`retrieveAuth` key) is searched with the key instead. The test caller is erased at the end
+ * whatever happened, and the erasure is checked through the pre-call.
  */
 export async function runSmoke(deployment: Deployment, options: SmokeOptions): Promise<SmokeReport> {
   const keys = await deployment.endpointKeys();
-  const call = demoCall({ callerId: randomDemoCallerId(), callerName: 'Smoke Tester' });
+  const { retrieveAuth, memoryScope } = deployment.configuration;
+  const useTokens = retrieveAuth !== 'key';
+  const call = demoCall({
+    callerId: randomDemoCallerId(),
+    callerName: 'Smoke Tester',
+    agentId: demoAgentFor(memoryScope),
+  });
   const callerId = expectCallerId(call.callerId);
   const steps: SmokeStep[] = [];
   const step = async (name: string, work: () => Promise<{ ms: number; detail: string }>) => {
@@ -66,10 +77,14 @@ export async function runSmoke(deployment: Deployment, options: SmokeOptions): P
   };
   const { endpoints } = deployment;
   const rawBody = JSON.stringify(call.payload);
-  const search = (retrieveKey: string) =>
+  const query = { query: call.search.query, limit: 5 };
+  /** As the agent's tool searches: the token alone names the caller. */
+  const searchWithToken = (token: string) => request(endpoints.retrieve, query, { [MEMORY_TOKEN_HEADER]: token });
+  /** As a tool without a pre-call searches: the static key, and the caller named in the body. */
+  const searchWithKey = (retrieveKey: string) =>
     request(
       endpoints.retrieve,
-      { query: call.search.query, user_id: call.callerId, limit: 5 },
+      { ...query, user_id: call.callerId, agent_id: call.agentId },
       { [RETRIEVE_KEY_HEADER]: retrieveKey },
     );
   const preCall = (workspaceKey: string) =>
@@ -83,11 +98,21 @@ export async function runSmoke(deployment: Deployment, options: SmokeOptions): P
       },
       { [WORKSPACE_KEY_HEADER]: workspaceKey },
     );
+  /** A pre-call's answer: its variables, and the memory token it handed out. */
+  const tokenOf = (answer: Answer) => {
+    const token = variablesOf(answer)[MEMORY_TOKEN_VARIABLE];
+    if (typeof token !== 'string' || token === '') {
+      throw new StepFailed(
+        `the pre-call answer carries no ${MEMORY_TOKEN_VARIABLE} (is the memory token key readable?)`,
+      );
+    }
+    return token;
+  };
 
   const delivered = await step('post-call: a correctly signed transcription is accepted', async () => {
     const answer = await postCall(endpoints.postCall, rawBody, keys);
     expectStatus(answer, 200);
-    return { ms: answer.ms, detail: `200 for conversation ${call.conversationId}` };
+    return { ms: answer.ms, detail: `200 for conversation ${call.conversationId} (agent ${call.agentId})` };
   });
 
   try {
@@ -100,8 +125,15 @@ export async function runSmoke(deployment: Deployment, options: SmokeOptions): P
 
     await step('ingest: the call becomes memory', async () => {
       const startedAt = performance.now();
+      // One pre-call's token serves the whole wait, as it serves a whole call.
+      let token: string | undefined;
+      if (useTokens) {
+        const answer = await preCall(keys.workspaceKey);
+        expectStatus(answer, 200);
+        token = tokenOf(answer);
+      }
       for (;;) {
-        const answer = await search(keys.retrieveApiKey);
+        const answer = token === undefined ? await searchWithKey(keys.retrieveApiKey) : await searchWithToken(token);
         expectStatus(answer, 200);
         if (mentions(answer, call.search.expectedWord)) break;
         if (performance.now() - startedAt > options.rememberTimeoutMs) {
@@ -114,24 +146,54 @@ export async function runSmoke(deployment: Deployment, options: SmokeOptions): P
       return { ms: Math.round(performance.now() - startedAt), detail: 'searchable after the webhook was acknowledged' };
     });
 
-    await step('pre-call: the caller is known and greeted by name', async () => {
+    let memoryToken: string | undefined;
+    await step(`pre-call: the caller is known by name${useTokens ? ', with a memory token' : ''}`, async () => {
       const answer = await preCall(keys.workspaceKey);
       expectStatus(answer, 200);
-      const variables = (answer.body.dynamic_variables ?? {}) as Record<string, unknown>;
+      const variables = variablesOf(answer);
       if (variables.returning_caller !== 'yes')
         throw new StepFailed(`returning_caller is "${String(variables.returning_caller)}"`);
       if (!String(variables.caller_name ?? '').includes('Smoke')) {
         throw new StepFailed(`caller_name is "${String(variables.caller_name)}", not the test caller's name`);
       }
-      return { ms: answer.ms, detail: `returning_caller yes, caller_name ${String(variables.caller_name)}` };
+      if (useTokens) memoryToken = tokenOf(answer);
+      return {
+        ms: answer.ms,
+        detail: `returning_caller yes, caller_name ${String(variables.caller_name)}${useTokens ? `, ${MEMORY_TOKEN_VARIABLE} given` : ''}`,
+      };
     });
 
-    await step(`search: "${call.search.query}" finds the fact`, async () => {
-      const answer = await search(keys.retrieveApiKey);
-      expectStatus(answer, 200);
-      if (!mentions(answer, call.search.expectedWord))
-        throw new StepFailed(`no memory mentions "${call.search.expectedWord}"`);
-      return { ms: answer.ms, detail: `${memoriesOf(answer).length} memories` };
+    await step(
+      `search with ${useTokens ? MEMORY_TOKEN_HEADER : RETRIEVE_KEY_HEADER}: "${call.search.query}" finds the fact`,
+      async () => {
+        if (useTokens && memoryToken === undefined) throw new StepFailed('no memory token from the pre-call');
+        const answer = useTokens
+          ? await searchWithToken(memoryToken as string)
+          : await searchWithKey(keys.retrieveApiKey);
+        expectStatus(answer, 200);
+        if (!mentions(answer, call.search.expectedWord))
+          throw new StepFailed(`no memory mentions "${call.search.expectedWord}"`);
+        return { ms: answer.ms, detail: `${memoriesOf(answer).length} memories` };
+      },
+    );
+
+    if (useTokens) {
+      await step('search: a tampered memory token is refused', async () => {
+        if (memoryToken === undefined) throw new StepFailed('no memory token from the pre-call');
+        const answer = await searchWithToken(tampered(memoryToken));
+        expectStatus(answer, 401);
+        return { ms: answer.ms, detail: '401 for the token with its claims altered' };
+      });
+    }
+
+    await step('search: no credentials are refused', async () => {
+      const answer = await request(
+        endpoints.retrieve,
+        { ...query, user_id: call.callerId, agent_id: call.agentId },
+        {},
+      );
+      expectStatus(answer, 401);
+      return { ms: answer.ms, detail: '401' };
     });
 
     await step('pre-call: a wrong workspace key is refused', async () => {
@@ -140,11 +202,19 @@ export async function runSmoke(deployment: Deployment, options: SmokeOptions): P
       return { ms: answer.ms, detail: '401' };
     });
 
-    await step('search: a wrong API key is refused', async () => {
-      const answer = await search(WRONG_KEY);
-      expectStatus(answer, 401);
-      return { ms: answer.ms, detail: '401' };
-    });
+    if (retrieveAuth === 'token') {
+      await step('search: the static API key is refused (retrieveAuth token)', async () => {
+        const answer = await searchWithKey(keys.retrieveApiKey);
+        expectStatus(answer, 401);
+        return { ms: answer.ms, detail: '401: only memory tokens open a search' };
+      });
+    } else {
+      await step('search: a wrong API key is refused', async () => {
+        const answer = await searchWithKey(WRONG_KEY);
+        expectStatus(answer, 401);
+        return { ms: answer.ms, detail: '401' };
+      });
+    }
   } finally {
     if (delivered) {
       await step('erase: the test caller is forgotten, and a new caller again', async () => {
@@ -154,15 +224,17 @@ export async function runSmoke(deployment: Deployment, options: SmokeOptions): P
         for (let round = 0; round < 3; round++) {
           const plan = await planErasure(deployment, callerId);
           const report = await eraseCaller(deployment, plan);
-          erased += report.memoriesErased + report.objectsErased.length;
-          if (report.remaining.memories.length === 0) break;
+          erased += heldMemories(plan).length + report.objectsErased.length;
+          if (heldMemories(report.remaining).length === 0) break;
           await sleep(1000);
         }
         const answer = await preCall(keys.workspaceKey);
         expectStatus(answer, 200);
-        const returning = (answer.body.dynamic_variables as Record<string, unknown> | undefined)?.returning_caller;
+        const returning = variablesOf(answer).returning_caller;
         if (returning !== 'no')
           throw new StepFailed(`after erasure the pre-call still says returning_caller "${String(returning)}"`);
+        // That pre-call was archived like any other: erase it too.
+        await eraseCaller(deployment, await planErasure(deployment, callerId));
         return {
           ms: Math.round(performance.now() - startedAt),
           detail: `${erased} memories and archived objects erased`,
@@ -175,6 +247,16 @@ export async function runSmoke(deployment: Deployment, options: SmokeOptions): P
   function finish(): SmokeReport {
     return { ok: steps.every((s) => s.ok), callerId: call.callerId, steps };
   }
+}
+
+/**
+ * The token with one character of its claims changed (the part between the first two dots): the
+ * bytes a forger would alter to name another caller. A correct endpoint refuses it as unsigned.
+ */
+export function tampered(token: string): string {
+  const at = token.indexOf('.') + 1;
+  const index = at > 0 && at < token.length ? at : Math.floor(token.length / 2);
+  return `${token.slice(0, index)}${token[index] === 'A' ? 'B' : 'A'}${token.slice(index + 1)}`;
 }
 
 function expectCallerId(raw: string): CallerId {
@@ -217,6 +299,10 @@ async function send(url: string, body: string, headers: Record<string, string>):
 function expectStatus(answer: Answer, status: number): void {
   if (answer.status !== status)
     throw new StepFailed(`expected ${status}, got ${answer.status}: ${JSON.stringify(answer.body).slice(0, 200)}`);
+}
+
+function variablesOf(answer: Answer): Record<string, unknown> {
+  return (answer.body.dynamic_variables ?? {}) as Record<string, unknown>;
 }
 
 function memoriesOf(answer: Answer): Array<{ memory: string }> {

@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import type { MemoryScope } from '../shared/caller';
 
 /** A finished phone call as ElevenLabs reports it, for the simulator, the start-up examples and tests. */
 export interface DemoCall {
@@ -14,7 +15,8 @@ export interface DemoCall {
   search: { query: string; expectedWord: string };
 }
 
-const AGENT_ID = 'agent_local_harbor_bakery';
+/** The agent of the demo calls, unless another is given. */
+export const DEMO_AGENT_ID = 'agent_local_harbor_bakery';
 const AGENT_NUMBER = '+15555550100';
 const NAMES = ['Margaret Ellison', 'Daniel Okafor', 'Priya Raman', 'Tomás Herrera', 'Aisha Bello', 'Henrik Larsen'];
 
@@ -26,6 +28,15 @@ export function randomDemoCallerId(): string {
   return `+1${randomInt(201, 990)}55501${String(randomInt(0, 100)).padStart(2, '0')}`;
 }
 
+/**
+ * The agent a demo call should name so that it is remembered: with a memory-scope map, an agent
+ * outside it has no memory, so the map's first agent; otherwise the demo agent.
+ */
+export function demoAgentFor(scope: MemoryScope): string {
+  const [first] = scope.agentScopes?.keys() ?? [];
+  return first ?? DEMO_AGENT_ID;
+}
+
 export function randomDemoName(): string {
   return NAMES[randomInt(0, NAMES.length)];
 }
@@ -35,8 +46,14 @@ export function randomDemoName(): string {
  * restriction and delivery and contact preferences, in the post_call_transcription format
  * (envelope, transcript, metadata.phone_call, analysis with summary and data collection).
  */
-export function demoCall(options: { callerId: string; callerName: string; endedAt?: Date }): DemoCall {
+export function demoCall(options: {
+  callerId: string;
+  callerName: string;
+  endedAt?: Date;
+  agentId?: string;
+}): DemoCall {
   const { callerId, callerName } = options;
+  const agentId = options.agentId ?? DEMO_AGENT_ID;
   const first = callerName.split(/\s+/)[0];
   const endedAtSecs = Math.floor((options.endedAt ?? new Date()).getTime() / 1000);
   const turns: Array<['agent' | 'user', number, string]> = [
@@ -71,14 +88,14 @@ export function demoCall(options: { callerId: string; callerName: string; endedA
     type: 'post_call_transcription',
     event_timestamp: endedAtSecs,
     data: {
-      agent_id: AGENT_ID,
+      agent_id: agentId,
       agent_name: 'Harbor Bakery Orders',
       conversation_id: conversationId,
       status: 'done',
       user_id: null,
       transcript: turns.map(([role, time, message]) => ({
         role,
-        agent_metadata: role === 'agent' ? { agent_id: AGENT_ID, workflow_node_id: null } : null,
+        agent_metadata: role === 'agent' ? { agent_id: agentId, workflow_node_id: null } : null,
         message,
         tool_calls: [],
         tool_results: [],
@@ -153,7 +170,7 @@ export function demoCall(options: { callerId: string; callerName: string; endedA
         custom_llm_extra_body: {},
         user_id: null,
         dynamic_variables: {
-          system__agent_id: AGENT_ID,
+          system__agent_id: agentId,
           system__caller_id: callerId,
           system__called_number: AGENT_NUMBER,
           system__call_sid: callSid,
@@ -171,7 +188,7 @@ export function demoCall(options: { callerId: string; callerName: string; endedA
   return {
     callerId,
     callerName,
-    agentId: AGENT_ID,
+    agentId,
     calledNumber: AGENT_NUMBER,
     callSid,
     conversationId,

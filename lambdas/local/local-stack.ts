@@ -11,9 +11,17 @@ import { createPostCallHandler } from '../post-call/handler';
 import { createRetrieveHandler } from '../retrieve/handler';
 import { RAW_POST_CALL_PREFIX, type S3Archive } from '../shared/archive';
 import { S3RecordingArchive } from '../shared/archive/recording-archive';
+import type { MemoryScope } from '../shared/caller';
 import { ElevenLabsRecordings } from '../shared/elevenlabs/recordings';
 import { mem0FromEnvironment } from '../shared/aws/wiring';
-import { ENV, StaticSecrets, clientDataSettings, ingestSettings, retrieveSettings } from '../shared/config';
+import {
+  ENV,
+  StaticSecrets,
+  clientDataSettings,
+  ingestSettings,
+  retrieveSettings,
+  type RetrieveAuth,
+} from '../shared/config';
 import { SourceAllowList, jsonResponse } from '../shared/http';
 import { EmbeddedMemoryStore } from '../shared/memory/embedded-store';
 import type { MemoryStore } from '../shared/memory';
@@ -63,10 +71,18 @@ export interface LocalStack {
   memoryBackend: 'embedded' | 'mem0';
   /** The embedded S3 server of the archive. */
   archive: { endpoint: string; bucket: string };
+  /** As read from the environment: whose memory a call uses, how a search authenticates, the token lifetime. */
+  configuration: LocalConfiguration;
   /** Resolves once every archived post-call payload so far has been ingested (or dead-lettered). */
   ingestIdle(): Promise<void>;
   /** Answers the requests in flight, finishes the ingest batch in flight, then stops everything. */
   stop(): Promise<void>;
+}
+
+export interface LocalConfiguration {
+  memoryScope: MemoryScope;
+  retrieveAuth: RetrieveAuth;
+  memoryTokenTtlSeconds: number;
 }
 
 export const DEFAULT_PORT = 3000;
@@ -99,6 +115,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ingest: ingestSettings(env),
   };
   const allowList = SourceAllowList.fromEnvironment(env[ENV.allowedSourceIps]);
+  const configuration: LocalConfiguration = {
+    memoryScope: settings.retrieve.memoryScope,
+    retrieveAuth: settings.retrieve.retrieveAuth,
+    memoryTokenTtlSeconds: settings.clientData.memoryTokenTtlSeconds,
+  };
   applyProcessDefaults(env);
 
   await mkdir(home, { recursive: true, mode: 0o700 });
@@ -259,6 +280,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       bucket: s3.bucket,
       memoryBackend,
       startedAt: new Date().toISOString(),
+      configuration: {
+        memoryScope: configuration.memoryScope.mode,
+        ...(configuration.memoryScope.agentScopes
+          ? { memoryScopeMap: JSON.stringify(scopeGroups(configuration.memoryScope)) }
+          : {}),
+        retrieveAuth: configuration.retrieveAuth,
+      },
     });
     cleanups.push(() => removeStackDescriptor(home));
     let stopping: Promise<void> | undefined;
@@ -276,6 +304,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       home,
       memoryBackend,
       archive: { endpoint: s3.endpoint, bucket: s3.bucket },
+      configuration,
       ingestIdle: () => queue.idle(),
       stop: () => (stopping ??= cleanUp()),
     };
@@ -283,6 +312,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await cleanUp();
     throw error;
   }
+}
+
+/** The scope map as configured: each scope name with its agent ids. */
+export function scopeGroups(scope: MemoryScope): Record<string, string[]> {
+  const groups: Record<string, string[]> = {};
+  for (const [agent, name] of scope.agentScopes ?? []) (groups[name] ??= []).push(agent);
+  return groups;
 }
 
 /**

@@ -14,6 +14,11 @@ export interface LocalStackDescriptor {
   bucket: string;
   memoryBackend: 'embedded' | 'mem0';
   startedAt: string;
+  /**
+   * The handlers' configuration the admin CLI depends on, spelled as the environment spells it
+   * (MEMORY_SCOPE, MEMORY_SCOPE_MAP as JSON, RETRIEVE_AUTH).
+   */
+  configuration?: { memoryScope: string; memoryScopeMap?: string; retrieveAuth: string };
 }
 
 export function descriptorFile(home: string): string {

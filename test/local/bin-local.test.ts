@@ -22,6 +22,9 @@ describe('npm start (bin/local.ts)', () => {
       PORT: '0',
       HOST: '127.0.0.1',
       AGENTIC_MEMORY_HOME: home,
+      MEMORY_SCOPE: 'agent',
+      RETRIEVE_AUTH: 'token',
+      MEMORY_TOKEN_TTL_SECONDS: '600',
     };
     // Its own process group, as a terminal's foreground job: Ctrl-C signals the whole group (tsx and node).
     const child = spawn(TSX, ['bin/local.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -45,6 +48,11 @@ describe('npm start (bin/local.ts)', () => {
       expect(stdout).toContain(`curl -sS ${url}/post-call`);
       expect(stdout).toMatch(/ElevenLabs-Signature: t=\d+,v0=[0-9a-f]{64}/);
       expect(stdout).toContain('cloudflared tunnel --url');
+      // Configured from its environment, as a deployment is: the banner says how.
+      expect(stdout).toContain('  scope:  agent: one memory per caller and agent');
+      expect(stdout).toContain('  search: token: only the X-Memory-Token the pre-call hands each call');
+      expect(stdout).toContain('  tokens: valid 600 s (MEMORY_TOKEN_TTL_SECONDS)');
+      expect(stdout).toContain('-H "X-Memory-Token: $TOKEN"');
 
       signalGroup('SIGINT');
       expect(await exited).toBe(0);

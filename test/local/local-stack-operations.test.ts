@@ -23,10 +23,29 @@ describe('what the local stack tells the admin CLI', () => {
         archiveEndpoint: stack.archive.endpoint,
         bucket: stack.archive.bucket,
         memoryBackend: 'embedded',
+        configuration: { memoryScope: 'deployment', retrieveAuth: 'token-or-key' },
       });
       for (const key of Object.values(stack.keys)) expect(JSON.stringify(descriptor)).not.toContain(key);
       await stack.stop();
       expect(existsSync(path.join(home, 'stack.json'))).toBe(false);
+    } finally {
+      await removeHome(home);
+    }
+  });
+
+  it('states the memory scope, its map and the search auth it runs with, as the environment set them', async () => {
+    const home = await tempHome();
+    try {
+      const map = { 'clinic-a': ['agent_front', 'agent_nurse'], 'clinic-b': ['agent_lab'] };
+      const { stack } = await startTestStack(home, {
+        env: { MEMORY_SCOPE: 'agent', MEMORY_SCOPE_MAP: JSON.stringify(map), RETRIEVE_AUTH: 'token' },
+      });
+      const descriptor = JSON.parse(readFileSync(path.join(home, 'stack.json'), 'utf8')) as {
+        configuration: { memoryScopeMap: string };
+      };
+      expect(descriptor.configuration).toMatchObject({ memoryScope: 'agent', retrieveAuth: 'token' });
+      expect(JSON.parse(descriptor.configuration.memoryScopeMap)).toEqual(map);
+      await stack.stop();
     } finally {
       await removeHome(home);
     }

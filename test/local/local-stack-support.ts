@@ -64,16 +64,48 @@ export function postCall(stack: LocalStack, rawBody: Buffer | string, secret = s
   });
 }
 
-export function preCall(stack: LocalStack, callerId: string, workspaceKey = stack.keys.workspaceKey): Promise<Answer> {
+export function preCall(
+  stack: LocalStack,
+  callerId: string,
+  workspaceKey = stack.keys.workspaceKey,
+  agentId = 'agent_test',
+): Promise<Answer> {
   return request(stack.urls.clientData, {
     body: JSON.stringify({
       caller_id: callerId,
-      agent_id: 'agent_test',
+      agent_id: agentId,
       called_number: '+15555550100',
       call_sid: 'CA_test',
     }),
     headers: { 'X-Workspace-Key': workspaceKey },
   });
+}
+
+/** A pre-call of the caller to the agent, as ElevenLabs makes it when the call rings. */
+export function preCallTo(stack: LocalStack, callerId: string, agentId: string): Promise<Answer> {
+  return preCall(stack, callerId, stack.keys.workspaceKey, agentId);
+}
+
+/** The memory token a pre-call answer hands the call. */
+export function memoryToken(answer: Answer): string {
+  const token = dynamicVariables(answer).secret__memory_token;
+  expect(token).toMatch(/\S/);
+  return token;
+}
+
+/** A search as the agent's tool makes it: the call's memory token, and the query. */
+export function searchWithToken(stack: LocalStack, token: string, query: string): Promise<Answer> {
+  return request(stack.urls.retrieve, {
+    body: JSON.stringify({ query, limit: 5 }),
+    headers: { 'X-Memory-Token': token },
+  });
+}
+
+/** What a search with the token of a fresh pre-call (caller to agent) finds. */
+export async function recall(stack: LocalStack, callerId: string, agentId: string, query: string): Promise<string[]> {
+  const answer = await searchWithToken(stack, memoryToken(await preCallTo(stack, callerId, agentId)), query);
+  expect(answer.status).toBe(200);
+  return (answer.body.memories as Array<{ memory: string }>).map((m) => m.memory);
 }
 
 export async function search(stack: LocalStack, callerId: string, query: string): Promise<string[]> {

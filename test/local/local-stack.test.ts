@@ -186,6 +186,7 @@ describe('local stack across restarts', () => {
         workspaceKey: 'data directory',
         retrieveApiKey: 'data directory',
         hmacKey: 'data directory',
+        memoryTokenKey: 'data directory',
       });
       expect(dynamicVariables(await preCall(second.stack, call.callerId))).toMatchObject({
         returning_caller: 'yes',

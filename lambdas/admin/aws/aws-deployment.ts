@@ -5,10 +5,11 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Mem0MemoryStore, mem0Client } from '../../shared/memory/mem0-store';
 import type { Deployment } from '../deployment';
+import { readConfiguration } from '../deployment-configuration';
 import { S3ArchiveAdmin } from '../s3-archive-admin';
 import { SecretsManagerAdmin } from './secrets-manager-admin';
 import { SqsIngestQueue } from './sqs-ingest-queue';
-import { stackOutputs } from './stack-outputs';
+import { CONFIGURATION_OUTPUTS, stackOutputs } from './stack-outputs';
 
 export interface AwsDeploymentOptions {
   stackName: string;
@@ -27,12 +28,19 @@ export async function openAwsDeployment(options: AwsDeploymentOptions): Promise<
   const clients: Array<{ destroy(): void }> = [cloudformation];
   try {
     const outputs = await stackOutputs(cloudformation, options.stackName);
+    const configuration = readConfiguration(
+      {
+        memoryScope: outputs[CONFIGURATION_OUTPUTS.memoryScope],
+        memoryScopeMap: outputs[CONFIGURATION_OUTPUTS.memoryScopeMap],
+        retrieveAuth: outputs[CONFIGURATION_OUTPUTS.retrieveAuth],
+      },
+      `stack ${options.stackName}: outputs ${Object.values(CONFIGURATION_OUTPUTS).join(', ')}`,
+    );
     const region = await cloudformation.config.region();
-    // An S3 endpoint of one's own (an S3-compatible server) is addressed path-style, not by bucket host name.
-    const s3 = new S3Client({
-      ...common,
-      forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL),
-    });
+    // An S3 endpoint of one's own (an S3-compatible server) is addressed path-style, not by bucket
+    // host name, and is not trusted to list nested folders as common prefixes.
+    const compatibleServer = Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL);
+    const s3 = new S3Client({ ...common, forcePathStyle: compatibleServer });
     const sqs = new SQSClient(common);
     const cloudwatch = new CloudWatchClient(common);
     const secretsManager = new SecretsManagerClient(common);
@@ -42,7 +50,10 @@ export async function openAwsDeployment(options: AwsDeploymentOptions): Promise<
     return {
       description: `stack ${options.stackName} (${region})`,
       memory: new Mem0MemoryStore(async () => mem0Client(await secrets.value(outputs.Mem0ApiKeySecretName), mem0Host)),
-      archive: new S3ArchiveAdmin(s3, outputs.ArchiveBucketName, { versioned: true }),
+      archive: new S3ArchiveAdmin(s3, outputs.ArchiveBucketName, {
+        versioned: true,
+        commonPrefixes: !compatibleServer,
+      }),
       queue: new SqsIngestQueue(sqs, cloudwatch, {
         queueUrl: outputs.IngestQueueUrl,
         deadLetterQueueUrl: outputs.IngestDeadLetterQueueUrl,
@@ -54,6 +65,7 @@ export async function openAwsDeployment(options: AwsDeploymentOptions): Promise<
         retrieve: outputs.RetrieveApiUrl,
         postCall: outputs.PostCallApiUrl,
       },
+      configuration,
       endpointKeys: () => secrets.endpointKeys(),
       secrets,
       quiesce: async () => undefined,

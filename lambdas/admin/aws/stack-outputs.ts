@@ -16,6 +16,16 @@ export const REQUIRED_OUTPUTS = [
   'MemoryTokenKeySecretName',
 ] as const;
 export type RequiredOutput = (typeof REQUIRED_OUTPUTS)[number];
+
+/**
+ * Outputs that state the functions' configuration where the admin tools depend on it; a stack
+ * without one runs the default (memory scope `deployment`, no scope map, search auth `token-or-key`).
+ */
+export const CONFIGURATION_OUTPUTS = {
+  memoryScope: 'MemoryScope',
+  memoryScopeMap: 'MemoryScopeMap',
+  retrieveAuth: 'RetrieveAuth',
+} as const;
 export type StackOutputs = Record<RequiredOutput, string> & Record<string, string | undefined>;
 
 /** The stack's outputs, from CloudFormation DescribeStacks. */

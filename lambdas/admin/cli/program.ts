@@ -1,13 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { parseCallerId, type CallerId } from '../../shared/caller';
+import { parseCallerId, parseMemoryIdentity, type CallerId } from '../../shared/caller';
 import { MemoryStoreError } from '../../shared/memory';
 import { AdminError, EXIT, notFound, usageError } from '../admin-error';
 import { openAwsDeployment } from '../aws/aws-deployment';
 import { fromAwsError } from '../aws/aws-errors';
-import { archiveKeys, isEmpty, type CallerData } from '../caller-data';
+import { archiveKeys, isEmpty, memoriesOf, type CallerData, type IdentityData } from '../caller-data';
 import type { Deployment, QueueStatus, SettableSecret } from '../deployment';
+import { scopeFromOption } from '../deployment-configuration';
 import { exportCaller } from '../export';
 import { eraseCaller, planErasure } from '../forget';
 import { replayConversations, replayDates, replayDeadLetters, type ReplayReport } from '../replay';
@@ -90,18 +91,22 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addArgument(
       new Argument('<caller>', 'phone number (any format with a country code) or caller id').argParser(callerArgument),
     )
+    .option('--scope <name>', SCOPE_OPTION_HELP)
     .option('-y, --yes', 'do not ask for confirmation')
     .addHelpText(
       'after',
-      '\nShows what it will erase and asks first (unless --yes). Afterwards a pre-call for that number is a new caller.',
+      '\nShows what it will erase and asks first (unless --yes). Afterwards a pre-call for that number is a new caller.' +
+        '\nWithout --scope the caller is erased in every memory scope they have anything in.',
     )
     .action(
       withDeployment(async (deployment, options, [caller]) => {
         const callerId = caller as CallerId;
+        const scope = chosenScope(options, deployment);
         await deployment.quiesce();
-        const plan = await planErasure(deployment, callerId);
-        if (isEmpty(plan)) throw notFound(`nothing is held about caller ${callerId} in ${deployment.description}`);
-        say(`Caller ${callerId} in ${deployment.description}:`);
+        const plan = await planErasure(deployment, callerId, scope);
+        if (isEmpty(plan))
+          throw notFound(`nothing is held about caller ${callerId}${inScope(scope)} in ${deployment.description}`);
+        say(`Caller ${callerId}${inScope(scope)} in ${deployment.description}:`);
         describeHoldings(plan, say);
         if (!options.yes) {
           const prompter = new Prompter(io.stdin, io.stdout);
@@ -119,12 +124,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         for (const key of report.objectsErased) say(`  ${key}`);
         if (!isEmpty(report.remaining)) {
           io.stderr.write(
-            `agentic-memory: more was found after erasing (an ingest in flight?): ${report.remaining.memories.length} memories, ` +
+            `agentic-memory: more was found after erasing (an ingest in flight?): ${memoriesOf(report.remaining).length} memories, ` +
               `${archiveKeys(report.remaining).length} objects. Run forget again.\n`,
           );
           return EXIT.failed;
         }
-        say(`Caller ${callerId} is forgotten: their next pre-call is a new caller's.`);
+        say(
+          scope === undefined
+            ? `Caller ${callerId} is forgotten: their next pre-call is a new caller's.`
+            : `Caller ${callerId} is forgotten in scope ${scope}: their next pre-call to its agents is a new caller's.`,
+        );
         return EXIT.ok;
       }),
     );
@@ -135,14 +144,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       'Everything held about a caller (memories, archived transcripts, pre-call records, recording keys) as one JSON document.',
     )
     .addArgument(new Argument('<caller>', 'phone number or caller id').argParser(callerArgument))
+    .option('--scope <name>', SCOPE_OPTION_HELP)
     .option('-o, --output <file>', 'write the document to a file (mode 0600) instead of standard output')
+    .addHelpText('after', '\nWithout --scope the document covers every memory scope the caller has anything in.')
     .action(
       withDeployment(async (deployment, options, [caller]) => {
         const callerId = caller as CallerId;
+        const scope = chosenScope(options, deployment);
         const bar = progressBar(io.stderr, 'Reading the archive');
-        const document = await exportCaller(deployment, callerId, (done, total) => bar.update(done, total)).finally(
-          () => bar.finish(),
-        );
+        const document = await exportCaller(deployment, callerId, {
+          scope,
+          onProgress: (done, total) => bar.update(done, total),
+        }).finally(() => bar.finish());
         const json = `${JSON.stringify(document, null, 2)}\n`;
         if (typeof options.output === 'string') {
           const file = path.resolve(io.cwd, options.output);
@@ -294,10 +307,35 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
+const SCOPE_OPTION_HELP =
+  'only this memory scope (a scope name of the memory-scope map, or an agent id), in a deployment that keeps memory per agent';
+
 function callerArgument(raw: string): CallerId {
   const parsed = parseCallerId(raw);
-  if (!parsed.ok) throw new InvalidArgumentError(`It ${parsed.problem}.`);
-  return parsed.callerId;
+  if (parsed.ok) return parsed.callerId;
+  if (parsed.withheld) {
+    throw new InvalidArgumentError(
+      'It is a withheld number (anonymous, restricted, …): it identifies nobody, so nothing is ever held under it.',
+    );
+  }
+  const identity = parseMemoryIdentity(raw.trim());
+  if (identity?.scope !== undefined) {
+    throw new InvalidArgumentError(
+      `It is a memory identity: name the caller and the scope apart, ${identity.callerId} --scope ${identity.scope}.`,
+    );
+  }
+  throw new InvalidArgumentError(`It ${parsed.problem}.`);
+}
+
+/** The scope of `--scope`, checked against the deployment's configuration; undefined: every scope. */
+function chosenScope(options: Record<string, unknown>, deployment: Deployment): string | undefined {
+  return typeof options.scope === 'string'
+    ? scopeFromOption(options.scope, deployment.configuration.memoryScope, deployment.description)
+    : undefined;
+}
+
+function inScope(scope: string | undefined): string {
+  return scope === undefined ? '' : ` in scope ${scope}`;
 }
 
 function secretsToSet(names: string[] | undefined): SettableSecret[] | undefined {
@@ -342,20 +380,31 @@ function targetFlags(options: TargetOptions): string {
 const LISTED_PER_GROUP = 20;
 
 function describeHoldings(plan: CallerData, say: (line?: string) => void): void {
+  for (const entry of plan.identities) {
+    say(
+      entry.scope === null
+        ? `  memory identity ${entry.identity} (no scope: shared by every agent)`
+        : `  memory identity ${entry.identity} (scope ${entry.scope})`,
+    );
+    describeIdentity(entry, say);
+  }
+}
+
+function describeIdentity(entry: IdentityData, say: (line?: string) => void): void {
   const byType = new Map<string, number>();
-  for (const memory of plan.memories) byType.set(memory.metadata.type, (byType.get(memory.metadata.type) ?? 0) + 1);
+  for (const memory of entry.memories) byType.set(memory.metadata.type, (byType.get(memory.metadata.type) ?? 0) + 1);
   const types = [...byType].map(([type, count]) => `${count} ${type}`).join(', ');
-  say(`  memories          ${plan.memories.length}${types ? ` (${types})` : ''}`);
+  say(`    memories          ${entry.memories.length}${types ? ` (${types})` : ''}`);
   const groups: Array<[string, string[]]> = [
-    ['pre-call records', plan.preCallRecordKeys],
-    ['transcripts', plan.transcriptKeys],
-    ['recordings', plan.audioKeys],
-    ['raw webhooks', plan.rawKeys],
+    ['pre-call records', entry.preCallRecordKeys],
+    ['transcripts', entry.transcriptKeys],
+    ['recordings', entry.audioKeys],
+    ['raw webhooks', entry.rawKeys],
   ];
   for (const [label, keys] of groups) {
-    say(`  ${label.padEnd(17)} ${keys.length}`);
-    for (const key of keys.slice(0, LISTED_PER_GROUP)) say(`    ${key}`);
-    if (keys.length > LISTED_PER_GROUP) say(`    … and ${keys.length - LISTED_PER_GROUP} more`);
+    say(`    ${label.padEnd(17)} ${keys.length}`);
+    for (const key of keys.slice(0, LISTED_PER_GROUP)) say(`      ${key}`);
+    if (keys.length > LISTED_PER_GROUP) say(`      … and ${keys.length - LISTED_PER_GROUP} more`);
   }
 }
 

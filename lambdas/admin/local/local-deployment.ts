@@ -2,6 +2,7 @@ import { isRunning } from '../../local/data-directory-lock';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createS3Client } from '../../shared/archive/archive';
+import { ENV } from '../../shared/config';
 import { EmbeddedMemoryStore } from '../../shared/memory/embedded-store';
 import { Mem0MemoryStore, mem0Client } from '../../shared/memory/mem0-store';
 import type { MemoryStore } from '../../shared/memory';
@@ -12,6 +13,7 @@ import { startLocalStack, type LocalStack } from '../../local/local-stack';
 import { readStackDescriptor } from '../../local/stack-descriptor';
 import { AdminError, EXIT, notFound, usageError } from '../admin-error';
 import type { Deployment } from '../deployment';
+import { readConfiguration, type DeploymentConfiguration } from '../deployment-configuration';
 import { S3ArchiveAdmin } from '../s3-archive-admin';
 import { LocalIngestQueue } from './local-ingest-queue';
 import { LocalSecretsAdmin } from './local-secrets-admin';
@@ -47,8 +49,13 @@ export async function openLocalDeployment(options: LocalDeploymentOptions): Prom
   const running = await readStackDescriptor(home);
   let started: LocalStack | undefined;
   let target: { url: string; archiveEndpoint: string; bucket: string; memoryBackend: 'embedded' | 'mem0' };
+  let configuration: DeploymentConfiguration;
   if (running && isRunning(running.pid)) {
     target = running;
+    // The running stack's own configuration: this command's environment may differ from the one it started with.
+    configuration = running.configuration
+      ? readConfiguration(running.configuration, `the configuration of the local stack in ${home} (stack.json)`)
+      : readConfiguration(environmentConfiguration(options.env), 'the environment');
   } else {
     try {
       started = await startLocalStack({
@@ -68,6 +75,10 @@ export async function openLocalDeployment(options: LocalDeploymentOptions): Prom
       bucket: started.archive.bucket,
       memoryBackend: started.memoryBackend,
     };
+    configuration = {
+      memoryScope: started.configuration.memoryScope,
+      retrieveAuth: started.configuration.retrieveAuth,
+    };
   }
 
   const s3 = createS3Client({
@@ -79,7 +90,7 @@ export async function openLocalDeployment(options: LocalDeploymentOptions): Prom
   return {
     description,
     memory: localMemory(home, target.memoryBackend, options.env),
-    archive: new S3ArchiveAdmin(s3, target.bucket, { versioned: false }),
+    archive: new S3ArchiveAdmin(s3, target.bucket, { versioned: false, commonPrefixes: false }),
     queue: new LocalIngestQueue({
       healthUrl: `${target.url}/health`,
       deadLetterDirectory: path.join(home, 'dead-letter'),
@@ -91,6 +102,7 @@ export async function openLocalDeployment(options: LocalDeploymentOptions): Prom
       retrieve: `${target.url}/retrieve`,
       postCall: `${target.url}/post-call`,
     },
+    configuration,
     endpointKeys: () => readLocalKeys(home, options.env),
     secrets: new LocalSecretsAdmin(home),
     async quiesce() {
@@ -106,6 +118,14 @@ export async function openLocalDeployment(options: LocalDeploymentOptions): Prom
       s3.destroy();
       await started?.stop();
     },
+  };
+}
+
+function environmentConfiguration(env: Env) {
+  return {
+    memoryScope: env[ENV.memoryScope],
+    memoryScopeMap: env[ENV.memoryScopeMap],
+    retrieveAuth: env[ENV.retrieveAuth],
   };
 }
 

@@ -14,7 +14,13 @@ import type { CallerExport } from '../../../lambdas/admin/export';
 import { demoCall } from '../../../lambdas/local/demo-call';
 import { HttpBridge, type Route } from '../../../lambdas/local/http-bridge';
 import { createLocalPowertools } from '../../../lambdas/local/local-powertools';
-import { audioKey, callerClientDataPrefix, callerPrefix } from '../../../lambdas/shared/archive/archive-keys';
+import {
+  audioKey,
+  callerClientDataPrefix,
+  callerPrefix,
+  callerTranscriptKey,
+} from '../../../lambdas/shared/archive/archive-keys';
+import { scopedIdentity, type CallerId } from '../../../lambdas/shared/caller';
 import { AwsControlPlane } from '../../support/aws-control-plane';
 import { SecretsManagerLoopback } from '../../support/secrets-manager-server';
 import { TEST_WEBHOOK_SECRET } from '../../support/signing';
@@ -160,6 +166,68 @@ describe('forget and export on AWS', () => {
   });
 });
 
+describe('memory scope on AWS, as the stack outputs state it', () => {
+  const PRIYA = '+12065550177';
+  const SCOPED_STACK = 'AgenticMemoryScoped';
+  const scoped = ['--stack', SCOPED_STACK, '--region', 'us-east-1'];
+  const clinicA = scopedIdentity('clinic-a', PRIYA as CallerId);
+  const clinicB = scopedIdentity('clinic-b', PRIYA as CallerId);
+
+  beforeAll(async () => {
+    plane.stacks.set(SCOPED_STACK, {
+      ...(plane.stacks.get(STACK) as Record<string, string>),
+      MemoryScope: 'agent',
+      MemoryScopeMap: JSON.stringify({ 'clinic-a': ['agent_front'], 'clinic-b': ['agent_lab'] }),
+      RetrieveAuth: 'token',
+    });
+    // What the scoped deployment's handlers would have filed: memories in Mem0, copies in S3.
+    bed.mem0.seed({ userId: clinicA, memory: 'Priya asked about a cleaning', metadata: { type: 'factual' } });
+    bed.mem0.seed({ userId: clinicB, memory: 'Priya booked a blood test', metadata: { type: 'factual' } });
+    await bed.s3.archive.putJson(callerTranscriptKey(clinicB, 'conv_priya_lab'), '{"type":"post_call_transcription"}');
+  });
+
+  it('--scope is checked against the MemoryScopeMap output (an agent id means its scope)', async () => {
+    const run = await cli(['export', PRIYA, '--scope', 'agent_front', ...scoped]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const document = JSON.parse(run.stdout) as CallerExport;
+    expect(document.identities).toEqual([{ identity: clinicA, scope: 'clinic-a' }]);
+    expect(document.memories.map((memory) => memory.memory)).toEqual(['Priya asked about a cleaning']);
+
+    const unknown = await cli(['export', PRIYA, '--scope', 'agent_elsewhere', ...scoped]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('(its scopes: clinic-a, clinic-b)');
+  });
+
+  it('a stack without the MemoryScope output keeps one memory per caller: --scope is a usage error', async () => {
+    const run = await cli(['export', PRIYA, '--scope', 'agent_front', ...aws]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('(memory scope "deployment"): leave --scope out');
+  });
+
+  it('forget without --scope erases the caller in every scope: Mem0 users and S3 folders alike', async () => {
+    const run = await cli(['forget', PRIYA, '--yes', ...scoped]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`memory identity ${clinicA} (scope clinic-a)`);
+    expect(run.stdout).toContain(`memory identity ${clinicB} (scope clinic-b)`);
+    expect(bed.mem0.memoriesOf(clinicA)).toEqual([]);
+    expect(bed.mem0.memoriesOf(clinicB)).toEqual([]);
+    expect(await bed.s3.listKeys(callerPrefix(clinicB))).toEqual([]);
+  });
+
+  it('an output the functions would refuse fails clearly, naming the outputs', async () => {
+    plane.stacks.set('BrokenScope', {
+      ...(plane.stacks.get(STACK) as Record<string, string>),
+      MemoryScope: 'per-agent',
+    });
+    const run = await cli(['status', '--stack', 'BrokenScope', '--region', 'us-east-1']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('stack BrokenScope: outputs MemoryScope, MemoryScopeMap, RetrieveAuth');
+    expect(run.stderr).toContain('MEMORY_SCOPE: must be one of deployment, agent, got "per-agent"');
+  });
+});
+
 describe('queue operations on AWS', () => {
   it('status: depth and in-flight from SQS, oldest age and failures from CloudWatch, dead letters peeked', async () => {
     const event = (key: string) =>
@@ -272,7 +340,10 @@ describe('smoke on AWS', () => {
       expect(run.stderr).toBe('');
       expect(run.stdout).toContain('All steps passed.');
       expect(run.code).toBe(0);
-      expect(run.stdout.split('\n').filter((line) => line.startsWith('✓ '))).toHaveLength(8);
+      const passed = run.stdout.split('\n').filter((line) => line.startsWith('✓ '));
+      expect(passed).toHaveLength(10);
+      expect(run.stdout).toMatch(/^✓ search with X-Memory-Token: "peanut allergy" finds the fact /m);
+      expect(run.stdout).toMatch(/^✓ search: a tampered memory token is refused /m);
     } finally {
       clearInterval(pump);
     }

@@ -34,6 +34,13 @@ test.each([['forget'], ['export'], ['replay'], ['status'], ['secrets'], ['smoke'
   },
 );
 
+test.each([['forget'], ['export']])('npx agentic-memory %s --help offers --scope', (command) => {
+  const run = npx([command, '--help']);
+  expect(run.status).toBe(0);
+  expect(run.stdout).toMatch(/--scope <name> +only this memory scope/);
+  expect(run.stdout).toContain('Without --scope');
+});
+
 test('a usage error exits 2 with a clear line', () => {
   const run = npx(['forget', '+16125550142']);
   expect(run.status).toBe(2);

@@ -169,6 +169,38 @@ describe('the admin CLI against a running local stack', () => {
     expect(await keys(test, audioKey(danielsCall))).toEqual([audioKey(danielsCall)]);
   });
 
+  it.each([['anonymous'], ['+266696687'], ['Restricted']])(
+    'refuses the withheld number %p as a caller (usage, 2), and erases nothing',
+    async (withheld) => {
+      expect((await preCall(test.stack, 'anonymous')).status).toBe(200);
+      const anonymousRecords = await keys(test, 'client-data/anonymous/');
+      expect(anonymousRecords.length).toBeGreaterThan(0);
+
+      for (const command of [
+        ['forget', withheld, '--yes'],
+        ['export', withheld],
+      ]) {
+        const run = await cli([...command, ...local()]);
+        expect(run.code).toBe(2);
+        expect(run.stderr).toContain('It is a withheld number (anonymous, restricted, …): it identifies nobody');
+        expect(run.stdout).toBe('');
+      }
+      expect(await keys(test, 'client-data/anonymous/')).toEqual(anonymousRecords);
+    },
+  );
+
+  it('refuses a memory identity as a caller, and says how to name the scope instead', async () => {
+    const run = await cli(['export', `agent_bakery/${MARGARET}`, ...local()]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`name the caller and the scope apart, ${MARGARET} --scope agent_bakery`);
+  });
+
+  it('refuses --scope in a deployment that keeps one memory per caller (usage, 2)', async () => {
+    const run = await cli(['export', DANIEL, '--scope', 'agent_bakery', ...local()]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('keeps one memory per caller, shared by every agent (memory scope "deployment")');
+  });
+
   it('forget --yes for a caller nobody knows: not found (3)', async () => {
     const run = await cli(['forget', '+14155550199', ...local(), '--yes']);
     expect(run.code).toBe(3);
@@ -223,18 +255,82 @@ describe('smoke against the local stack', () => {
   });
   afterEach(() => removeHome(home));
 
-  it('passes every step against a running stack, prints each with its latency, and erases the test caller', async () => {
+  const stepsOf = (run: { stdout: string }) => run.stdout.split('\n').filter((line) => /^[✓✗] /.test(line));
+  const memoryFiles = () => (existsSync(path.join(home, 'memory')) ? readdirSync(path.join(home, 'memory')) : []);
+
+  it('passes every step against a running stack over the token path, prints each with its latency, and erases the test caller', async () => {
     const test = await startTestStack(home);
     try {
       const run = await cli(['smoke', '--local', '--home', home]);
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
-      const steps = run.stdout.split('\n').filter((line) => /^[✓✗] /.test(line));
-      expect(steps).toHaveLength(8);
+      const steps = stepsOf(run);
+      expect(steps.map((step) => step.slice(2, 50).trim())).toEqual([
+        'post-call: a correctly signed transcription is a',
+        'post-call: a wrong signature is refused',
+        'ingest: the call becomes memory',
+        'pre-call: the caller is known by name, with a me',
+        'search with X-Memory-Token: "peanut allergy" fin',
+        'search: a tampered memory token is refused',
+        'search: no credentials are refused',
+        'pre-call: a wrong workspace key is refused',
+        'search: a wrong API key is refused',
+        'erase: the test caller is forgotten, and a new c',
+      ]);
       for (const step of steps) expect(step).toMatch(/^✓ .+ \d+ ms /);
+      expect(run.stdout).toContain('secret__memory_token given');
       expect(run.stdout).toContain('All steps passed.');
-      const memoryFiles = existsSync(path.join(home, 'memory')) ? readdirSync(path.join(home, 'memory')) : [];
-      expect(memoryFiles).toEqual([]);
+      expect(memoryFiles()).toEqual([]);
+      // Nothing of the test caller is left in the archive either: not even the last pre-call's record.
+      const archive = new S3ArchiveAdmin(
+        createS3Client({ endpoint: test.stack.archive.endpoint, region: 'us-east-1', credentials: S3RVER_CREDENTIALS }),
+        test.stack.archive.bucket,
+        { versioned: false },
+      );
+      const left = (await listAll(archive, 'client-data/')).map((object) => object.key);
+      expect(left).toEqual([]);
+    } finally {
+      await test.stack.stop();
+    }
+  });
+
+  it('with RETRIEVE_AUTH=token: searches only with memory tokens, and proves the static key is refused', async () => {
+    const test = await startTestStack(home, { env: { RETRIEVE_AUTH: 'token' } });
+    try {
+      const run = await cli(['smoke', '--local', '--home', home]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^✓ search with X-Memory-Token: "peanut allergy" finds the fact /m);
+      expect(run.stdout).toMatch(/^✓ search: the static API key is refused \(retrieveAuth token\) /m);
+      expect(run.stdout).not.toContain('a wrong API key');
+      expect(stepsOf(run)).toHaveLength(10);
+    } finally {
+      await test.stack.stop();
+    }
+  });
+
+  it('with RETRIEVE_AUTH=key: searches with the static key, as that deployment does', async () => {
+    const test = await startTestStack(home, { env: { RETRIEVE_AUTH: 'key' } });
+    try {
+      const run = await cli(['smoke', '--local', '--home', home]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^✓ search with X-Api-Key: "peanut allergy" finds the fact /m);
+      expect(run.stdout).not.toContain('memory token');
+      expect(stepsOf(run)).toHaveLength(9);
+    } finally {
+      await test.stack.stop();
+    }
+  });
+
+  it('in agent scope with a scope map: calls as an agent of the map (others are not remembered), and erases it there', async () => {
+    const env = { MEMORY_SCOPE: 'agent', MEMORY_SCOPE_MAP: '{"clinic-a":["agent_front_desk"]}' };
+    const test = await startTestStack(home, { env });
+    try {
+      const run = await cli(['smoke', '--local', '--home', home]);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('(agent agent_front_desk)');
+      expect(stepsOf(run)).toHaveLength(10);
+      expect(memoryFiles()).toEqual([]);
     } finally {
       await test.stack.stop();
     }

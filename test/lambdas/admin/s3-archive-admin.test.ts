@@ -22,6 +22,24 @@ describe('S3ArchiveAdmin against s3rver (real S3 protocol, no versioning)', () =
     expect(objects[1004].key).toBe('post-call/raw/2026-11-20/c1004/x.json');
   });
 
+  it('names each folder under a prefix once, read off the keys where common prefixes are not trusted', async () => {
+    const keys = [
+      'client-data/+16125550142/2026-11-20/a.json',
+      'client-data/+16125550142/2026-11-21/b.json',
+      'client-data/clinic-a%2F+16125550142/2026-11-20/c.json',
+      'client-data/stray.json',
+      ...Array.from(
+        { length: 1003 },
+        (_, i) => `client-data/+13125550147/2026-11-20/${String(i).padStart(4, '0')}.json`,
+      ),
+    ];
+    await Promise.all(keys.map((key) => s3.archive.putJson(key, '{}')));
+    const folders: string[] = [];
+    const admin = new S3ArchiveAdmin(s3.s3, s3.bucket, { versioned: false, commonPrefixes: false });
+    for await (const folder of admin.folders('client-data/')) folders.push(folder);
+    expect(folders.sort()).toEqual(['+13125550147', '+16125550142', 'clinic-a%2F+16125550142']);
+  });
+
   it('erases the objects; on a server without versioning a versioned erase falls back to that', async () => {
     await s3.archive.putJson('client-data/+16125550142/a.json', '{}');
     await s3.archive.putJson('client-data/+16125550142/b.json', '{}');
@@ -92,6 +110,57 @@ describe('S3ArchiveAdmin on a versioned bucket (loopback fake of ListObjectVersi
       'post-call/audio/conv_1.mp3@m1',
       'post-call/audio/conv_1.mp3@v1',
       'post-call/audio/conv_1.mp3@v2',
+    ]);
+  });
+});
+
+describe('S3ArchiveAdmin folders by common prefixes (loopback fake of a paged delimiter listing)', () => {
+  let server: http.Server;
+  let client: S3Client;
+  const queries: URLSearchParams[] = [];
+
+  beforeAll(async () => {
+    // Two pages, as S3 pages a delimiter listing: common prefixes, IsTruncated and NextMarker.
+    const pages: Record<string, string> = {
+      '':
+        '<IsTruncated>true</IsTruncated><NextMarker>post-call/audio/</NextMarker>' +
+        '<CommonPrefixes><Prefix>post-call/+16125550142/</Prefix></CommonPrefixes>' +
+        '<CommonPrefixes><Prefix>post-call/audio/</Prefix></CommonPrefixes>',
+      'post-call/audio/':
+        '<IsTruncated>false</IsTruncated>' +
+        '<CommonPrefixes><Prefix>post-call/clinic-a%2F+16125550142/</Prefix></CommonPrefixes>' +
+        '<CommonPrefixes><Prefix>post-call/raw/</Prefix></CommonPrefixes>',
+    };
+    server = http.createServer((request, response) => {
+      const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+      queries.push(url.searchParams);
+      const page = pages[url.searchParams.get('marker') ?? ''];
+      response.setHeader('content-type', 'application/xml');
+      response.end(
+        `<ListBucketResult><Name>archive</Name><Prefix>post-call/</Prefix><Delimiter>/</Delimiter>${page}</ListBucketResult>`,
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    client = new S3Client({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+  });
+  afterAll(async () => {
+    client.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('asks for a delimiter listing and follows NextMarker across pages', async () => {
+    const folders: string[] = [];
+    for await (const folder of new S3ArchiveAdmin(client, 'archive', { versioned: true }).folders('post-call/'))
+      folders.push(folder);
+    expect(folders).toEqual(['+16125550142', 'audio', 'clinic-a%2F+16125550142', 'raw']);
+    expect(queries.map((query) => [query.get('delimiter'), query.get('marker')])).toEqual([
+      ['/', null],
+      ['/', 'post-call/audio/'],
     ]);
   });
 });

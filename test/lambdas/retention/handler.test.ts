@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ScheduledEvent } from 'aws-lambda';
 import { createRetentionHandler } from '../../../lambdas/retention/handler';
-import type { CallerId } from '../../../lambdas/shared/caller';
+import { scopedIdentity, type CallerId } from '../../../lambdas/shared/caller';
 import { retentionSettings } from '../../../lambdas/shared/config';
 import { EmbeddedMemoryStore } from '../../../lambdas/shared/memory/embedded-store';
 import { Mem0MemoryStore, mem0Client } from '../../../lambdas/shared/memory/mem0-store';
@@ -65,6 +65,77 @@ describe('retention job against Mem0 (loopback server, real mem0ai client)', () 
     const report = await handler()(scheduled, lambdaContext('retention', { timeoutMs: 30_000 }));
     expect(report).toMatchObject({ callers: 0, complete: false });
     expect(server.memoriesOf(alice)).toHaveLength(1);
+  });
+});
+
+describe('retention job in a deployment that keeps memory per agent (scoped identities)', () => {
+  const clinicA = scopedIdentity('clinic-a', alice);
+  const clinicB = scopedIdentity('clinic-b', alice);
+
+  it('against Mem0: examines each scope of a caller apart, and erases only its old memories', async () => {
+    const server = await startMem0Server();
+    try {
+      server.seed({
+        userId: clinicA,
+        memory: 'old at clinic a',
+        metadata: { type: 'factual' },
+        createdAt: daysAgo(120),
+      });
+      server.seed({
+        userId: clinicA,
+        memory: 'recent at clinic a',
+        metadata: { type: 'factual' },
+        createdAt: daysAgo(3),
+      });
+      server.seed({
+        userId: clinicB,
+        memory: 'old at clinic b',
+        metadata: { type: 'profile' },
+        createdAt: daysAgo(95),
+      });
+      server.seed({
+        userId: alice,
+        memory: 'recent, every agent',
+        metadata: { type: 'factual' },
+        createdAt: daysAgo(1),
+      });
+
+      const report = await createRetentionHandler({
+        memory: new Mem0MemoryStore(async () => mem0Client(server.apiKey, server.url)),
+        settings: { memoryMaxAgeDays: 90 },
+        tools: createPowertools('retention'),
+        now: () => NOW,
+      })(scheduled, lambdaContext('retention', { timeoutMs: 900_000 }));
+
+      expect(report).toEqual({ callers: 3, memoriesExamined: 4, memoriesErased: 2, callersFailed: 0, complete: true });
+      expect(server.memoriesOf(clinicA).map((memory) => memory.memory)).toEqual(['recent at clinic a']);
+      expect(server.memoriesOf(clinicB)).toEqual([]);
+      expect(server.memoriesOf(alice).map((memory) => memory.memory)).toEqual(['recent, every agent']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("against the embedded store: erases old memories from each scope's file", async () => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'retention-'));
+    try {
+      const store = new EmbeddedMemoryStore({ directory });
+      await store.add(clinicA, { kind: 'text', text: 'a fact said at clinic a', metadata: { type: 'factual' } });
+      await store.add(clinicB, { kind: 'text', text: 'a fact said at clinic b', metadata: { type: 'factual' } });
+      expect((await store.callerIds()).sort()).toEqual([clinicA, clinicB]);
+
+      const report = await createRetentionHandler({
+        memory: store,
+        settings: { memoryMaxAgeDays: 1 },
+        tools: createPowertools('retention'),
+        now: () => new Date(Date.now() + 2 * 24 * 3600 * 1000),
+      })(scheduled, lambdaContext('retention', { timeoutMs: 900_000 }));
+
+      expect(report).toMatchObject({ callers: 2, memoriesErased: 2 });
+      expect(await store.callerIds()).toEqual([]);
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 

@@ -21,7 +21,11 @@ import {
 } from '../shared/context';
 import { withDeadline } from '../shared/deadline';
 import { initiationRequestSchema, type InitiationRequest } from '../shared/elevenlabs/initiation-request';
-import { initiationResponse, type ConversationInitiationClientData } from '../shared/elevenlabs/initiation-response';
+import {
+  initiationResponse,
+  type ConversationInitiationClientData,
+  type DynamicVariables,
+} from '../shared/elevenlabs/initiation-response';
 import {
   httpEndpoint,
   jsonResponse,
@@ -173,7 +177,8 @@ export function createClientDataHandler(deps: ClientDataDependencies): HttpEndpo
   ) {
     const receivedAt = now();
     // The token is a bearer credential for the whole call: it is never stored.
-    const { secret__memory_token: _token, ...variables } = response.dynamic_variables;
+    const variables: Partial<DynamicVariables> = { ...response.dynamic_variables };
+    delete variables.secret__memory_token;
     const record = JSON.stringify({
       received_at: receivedAt.toISOString(),
       request,

@@ -75,6 +75,11 @@ class EnvironmentReader {
     return { mode, agentScopes: map.agentScopes };
   }
 
+  /** A problem found across variables. */
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
   /** The settings read, or an error naming every variable that is wrong. */
   settings<T>(settings: T): T {
     if (this.problems.length > 0) throw new Error(`invalid configuration: ${this.problems.join('; ')}`);
@@ -157,11 +162,17 @@ export interface RetrieveSettings {
 
 export function retrieveSettings(env: Env = process.env): RetrieveSettings {
   const read = new EnvironmentReader(env);
+  const retrieveAuth = read.oneOf(ENV.retrieveAuth, RETRIEVE_AUTH_MODES, 'token-or-key');
+  const requireApiKey = read.boolean(ENV.retrieveRequireApiKey, true);
+  // An open search endpoint is only ever an explicit choice: with tokens the switch would do nothing.
+  if (!requireApiKey && retrieveAuth !== 'key') {
+    read.problem(`${ENV.retrieveRequireApiKey}: "false" needs ${ENV.retrieveAuth}=key (it turns the static key off)`);
+  }
   return read.settings({
     memoryDeadlineMs: read.integer(ENV.memoryDeadlineMs, DEFAULT_MEMORY_DEADLINE_MS, 50, 25_000),
     defaultLimit: read.integer(ENV.searchDefaultLimit, 10, 1, 50),
-    retrieveAuth: read.oneOf(ENV.retrieveAuth, RETRIEVE_AUTH_MODES, 'token-or-key'),
-    requireApiKey: read.boolean(ENV.retrieveRequireApiKey, true),
+    retrieveAuth,
+    requireApiKey,
     memoryScope: read.memoryScope(),
   });
 }

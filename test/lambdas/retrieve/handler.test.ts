@@ -111,12 +111,18 @@ describe('retrieve (in-call search)', () => {
 
 describe('retrieve without the key check', () => {
   it('takes explicit configuration to turn the key check off', async () => {
-    const open = await TestBed.start({ env: { RETRIEVE_REQUIRE_API_KEY: 'false' } });
+    const open = await TestBed.start({ env: { RETRIEVE_AUTH: 'key', RETRIEVE_REQUIRE_API_KEY: 'false' } });
     try {
       expect((await open.callRetrieve({ query: 'x', user_id: MARGARET }, {})).statusCode).toBe(200);
     } finally {
       await open.stop();
     }
+  });
+
+  it('refuses to turn the key check off unless the static key is the only credential', async () => {
+    await expect(TestBed.start({ env: { RETRIEVE_REQUIRE_API_KEY: 'false' } })).rejects.toThrow(
+      /RETRIEVE_REQUIRE_API_KEY.*RETRIEVE_AUTH=key/,
+    );
   });
 
   it('checks the key by default', async () => {

@@ -21,10 +21,19 @@ describe('settings read from the environment', () => {
     const blank = clientDataSettings({ MEMORY_DEADLINE_MS: '  ', BASE_PROMPT_TEMPLATE: '' });
     expect(blank.memoryDeadlineMs).toBe(1500);
     expect(blank.basePromptTemplate).toBeUndefined();
-    expect(retrieveSettings({ SEARCH_DEFAULT_LIMIT: ' 7 ', RETRIEVE_REQUIRE_API_KEY: 'no' })).toEqual({
+    expect(
+      retrieveSettings({
+        SEARCH_DEFAULT_LIMIT: ' 7 ',
+        RETRIEVE_AUTH: ' ',
+        RETRIEVE_REQUIRE_API_KEY: 'no',
+        MEMORY_SCOPE: '',
+      }),
+    ).toEqual({
       memoryDeadlineMs: 1500,
       defaultLimit: 7,
+      retrieveAuth: 'key',
       requireApiKey: false,
+      memoryScope: { mode: 'deployment' },
     });
   });
 });

@@ -11,7 +11,13 @@ describe('settings', () => {
     });
     // No template, no prompt override: the agent keeps its own prompt.
     expect(clientDataSettings({}).basePromptTemplate).toBeUndefined();
-    expect(retrieveSettings({})).toEqual({ memoryDeadlineMs: 1500, defaultLimit: 10, requireApiKey: true });
+    expect(retrieveSettings({})).toEqual({
+      memoryDeadlineMs: 1500,
+      defaultLimit: 10,
+      retrieveAuth: 'token-or-key',
+      requireApiKey: true,
+      memoryScope: { mode: 'deployment' },
+    });
     expect(ingestSettings({}).memoryWriteDeadlineMs).toBe(10000);
   });
 
@@ -29,7 +35,9 @@ describe('settings', () => {
       overrideFirstMessage: false,
       maxFacts: 4,
     });
-    expect(retrieveSettings({ RETRIEVE_REQUIRE_API_KEY: 'false', SEARCH_DEFAULT_LIMIT: '5' })).toMatchObject({
+    expect(
+      retrieveSettings({ RETRIEVE_AUTH: 'key', RETRIEVE_REQUIRE_API_KEY: 'false', SEARCH_DEFAULT_LIMIT: '5' }),
+    ).toMatchObject({
       requireApiKey: false,
       defaultLimit: 5,
     });

@@ -53,8 +53,6 @@ describe('initiationRequestSchema', () => {
 
   it.each<[string, unknown, string]>([
     ['no caller id', { agent_id: 'agent_1' }, 'caller_id'],
-    ['a null caller id', { caller_id: null }, 'caller_id'],
-    ['an empty caller id', { caller_id: '' }, 'caller_id'],
     ['a numeric caller id', { caller_id: 14155550123 }, 'caller_id'],
     ['an invalid phone number', { caller_id: '+0123' }, 'caller_id'],
     ['a caller id with a path in it', { caller_id: '../../etc/passwd' }, 'caller_id'],
@@ -73,5 +71,18 @@ describe('initiationRequestSchema', () => {
     expect(
       validate(initiationRequestSchema, { caller_id: '+14155550123', agent_id: 'a'.repeat(256) }).agent_id,
     ).toHaveLength(256);
+  });
+});
+
+describe('initiationRequestSchema: withheld numbers', () => {
+  it.each([null, '', '  ', 'anonymous', 'Restricted', '+266696687', 'sip:anonymous@anonymous.invalid'])(
+    'reads the withheld caller id %p as nobody (no caller), not as a bad request',
+    (caller_id) => {
+      expect(validate(initiationRequestSchema, { caller_id }).caller_id).toBeUndefined();
+    },
+  );
+
+  it('still refuses a missing caller_id: ElevenLabs always sends the field', () => {
+    expect(() => validate(initiationRequestSchema, { agent_id: 'agent_1' })).toThrow(/caller_id/);
   });
 });

@@ -24,9 +24,9 @@ describe('settings read from the environment', () => {
     expect(
       retrieveSettings({
         SEARCH_DEFAULT_LIMIT: ' 7 ',
-        RETRIEVE_AUTH: ' ',
+        RETRIEVE_AUTH: 'key',
         RETRIEVE_REQUIRE_API_KEY: 'no',
-        MEMORY_SCOPE: '',
+        MEMORY_SCOPE: ' ',
       }),
     ).toEqual({
       memoryDeadlineMs: 1500,

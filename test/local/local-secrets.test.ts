@@ -19,8 +19,10 @@ describe('local keys', () => {
       workspaceKey: 'generated now',
       retrieveApiKey: 'generated now',
       hmacKey: 'generated now',
+      memoryTokenKey: 'generated now',
     });
     expect(first.keys.hmacKey).toMatch(/^wsec_[0-9a-f]{64}$/);
+    expect(first.keys.memoryTokenKey).toMatch(/^mtk_[A-Za-z0-9_-]{43}$/);
     expect(first.keys.workspaceKey).toMatch(/^wk_[A-Za-z0-9_-]{32}$/);
     expect(first.keys.retrieveApiKey).not.toBe(first.keys.workspaceKey);
     expect((await stat(path.join(home, KEYS_FILE))).mode & 0o777).toBe(0o600);
@@ -33,11 +35,28 @@ describe('local keys', () => {
   it('takes a key from its environment variable without saving it', async () => {
     const { keys, sources } = await loadOrCreateLocalKeys(home, { ELEVENLABS_HMAC_KEY: 'wsec_from_elevenlabs' });
     expect(keys.hmacKey).toBe('wsec_from_elevenlabs');
-    expect(sources).toEqual({ workspaceKey: 'generated now', retrieveApiKey: 'generated now', hmacKey: 'environment' });
+    expect(sources).toEqual({
+      workspaceKey: 'generated now',
+      retrieveApiKey: 'generated now',
+      hmacKey: 'environment',
+      memoryTokenKey: 'generated now',
+    });
     expect(await readFile(path.join(home, KEYS_FILE), 'utf8')).not.toContain('wsec_from_elevenlabs');
     expect((await readLocalKeys(home, { ELEVENLABS_HMAC_KEY: 'wsec_from_elevenlabs' })).hmacKey).toBe(
       'wsec_from_elevenlabs',
     );
+  });
+
+  it('adds a memory token key to a data directory made before there was one, keeping its other keys', async () => {
+    const earlier = { workspaceKey: 'wk_earlier', retrieveApiKey: 'rk_earlier', hmacKey: 'wsec_earlier' };
+    await writeFile(path.join(home, KEYS_FILE), JSON.stringify(earlier));
+
+    const { keys, sources } = await loadOrCreateLocalKeys(home, {});
+
+    expect(keys).toMatchObject(earlier);
+    expect(sources).toMatchObject({ workspaceKey: 'data directory', memoryTokenKey: 'generated now' });
+    expect(await readLocalKeys(home, {})).toEqual(keys);
+    expect((await loadOrCreateLocalKeys(home, { MEMORY_TOKEN_KEY: 'mtk_mine' })).keys.memoryTokenKey).toBe('mtk_mine');
   });
 
   it('tells a client with no keys to start the stack first, and names a damaged keys file', async () => {

@@ -124,6 +124,11 @@ export function createPayloadIngester(deps: IngestDependencies) {
 
     const identity = identityOf(conversation, deps.memoryScope ?? DEPLOYMENT_SCOPE);
     if (!identity.ok) {
+      // A real caller of an agent outside the memory scope is remembered by no one, but their call
+      // stays findable under their number, so that `forget` and `export` reach it.
+      if (identity.callerId) {
+        await deps.archive.putJson(callerTranscriptKey(identity.callerId, conversation.conversationId), body);
+      }
       await archiveRecording(conversation);
       tools.metrics.addMetric(METRIC.callsWithoutIdentity, MetricUnit.Count, 1);
       if (identity.reason === 'withheld') tools.metrics.addMetric(METRIC.withheldCallerIds, MetricUnit.Count, 1);
@@ -181,7 +186,7 @@ export function createPayloadIngester(deps: IngestDependencies) {
  * there makes the call nobody's (a later fallback is not asked); so does an agent outside the
  * memory scope.
  */
-function identityOf(conversation: ConversationRecord, scope: MemoryScope): IdentityOutcome {
+export function identityOf(conversation: ConversationRecord, scope: MemoryScope): IdentityOutcome {
   const { externalNumber, systemCallerId, userId } = conversation.callerCandidates;
   for (const candidate of [externalNumber, systemCallerId, userId]) {
     if (candidate === undefined) continue;

@@ -25,7 +25,13 @@ export type NoIdentityReason = 'withheld' | 'no-caller' | 'invalid-caller' | 'no
 
 export type IdentityOutcome =
   | { ok: true; identity: CallerId; callerId: CallerId; scope?: string }
-  | { ok: false; reason: NoIdentityReason; detail: string };
+  | {
+      ok: false;
+      reason: NoIdentityReason;
+      detail: string;
+      /** The caller, when it was a real one and only the scope refused it (an agent outside the map). */
+      callerId?: CallerId;
+    };
 
 export type ScopeOutcome =
   { ok: true; scope?: string } | { ok: false; reason: 'no-agent' | 'unknown-agent'; detail: string };
@@ -72,7 +78,7 @@ export function identityInScope(
   scope: MemoryScope,
 ): IdentityOutcome {
   const scoped = scopeForAgent(agentId, scope);
-  if (!scoped.ok) return scoped;
+  if (!scoped.ok) return { ...scoped, callerId };
   return { ok: true, identity: scopedIdentity(scoped.scope, callerId), callerId, scope: scoped.scope };
 }
 

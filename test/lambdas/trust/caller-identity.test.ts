@@ -247,6 +247,10 @@ describe('memory scope: one business never meets another', () => {
       expect(bed.mem0.memoriesOf(`agent_stranger/${CALLER}`)).toEqual([]);
       expect(bed.mem0.memoriesOf(CALLER)).toEqual([]);
       expect((await bed.s3.listKeys('post-call/raw/')).length).toBe(2);
+      // The unscoped call stays findable under the bare number (for forget and export), the
+      // remembered one under its scope.
+      expect(await bed.s3.listKeys(`post-call/${CALLER}/`)).toHaveLength(1);
+      expect(await bed.s3.listKeys(`post-call/clinic%2F${CALLER}/`)).toHaveLength(1);
 
       const nurse = variables(await bed.callClientData({ caller_id: CALLER, agent_id: 'agent_nurse_line' }));
       expect(nurse.returning_caller).toBe('yes');

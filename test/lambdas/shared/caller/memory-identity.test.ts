@@ -41,6 +41,7 @@ describe('memory identity', () => {
     expect(resolveMemoryIdentity('+16125550142', 'agent_4', scope)).toMatchObject({
       ok: false,
       reason: 'unknown-agent',
+      callerId: '+16125550142',
     });
   });
 

@@ -1,6 +1,6 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { expireMemories, type RetentionReport } from '../admin/retention';
-import { redactCallerId } from '../shared/caller';
+import { redactIdentity } from '../shared/caller';
 import type { RetentionSettings } from '../shared/config';
 import { redactedMessage } from '../shared/logging';
 import type { MemoryStore } from '../shared/memory';
@@ -31,7 +31,7 @@ export function createRetentionHandler(deps: RetentionDependencies) {
         outOfTime: () => context.getRemainingTimeInMillis() < STOP_BEFORE_TIMEOUT_MS,
         onCallerFailed: (callerId, error) =>
           tools.logger.error('retention failed for a caller', {
-            caller: redactCallerId(callerId),
+            caller: redactIdentity(callerId),
             error: redactedMessage(error),
           }),
       });

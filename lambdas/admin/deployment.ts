@@ -9,6 +9,8 @@ import type { DeploymentConfiguration } from './deployment-configuration';
 export interface Deployment {
   /** For messages: `stack AgenticMemory (eu-west-1)`, `local stack in /home/me/.agentic-memory`. */
   description: string;
+  /** A short name for what this deployment creates elsewhere (ElevenLabs secrets): the stack name, or `local`. */
+  name: string;
   memory: MemoryStore;
   archive: ArchiveAdmin;
   queue: IngestQueueAdmin;
@@ -18,6 +20,8 @@ export interface Deployment {
   /** The keys the three endpoints check, for the smoke test. */
   endpointKeys(): Promise<EndpointKeys>;
   secrets: SecretsAdmin;
+  /** What an ElevenLabs agent must be set up to match (connect, doctor). */
+  integration(): Promise<IntegrationSettings>;
   /** Waits (bounded) for ingestion in flight to finish, where that can be known. */
   quiesce(): Promise<void>;
   /** Releases what opening the deployment took (clients, an in-process local stack). */
@@ -36,6 +40,8 @@ export interface ArchiveAdmin {
   /** The names of the folders directly under `prefix` (which ends with '/'), each once. */
   folders(prefix: string): AsyncIterable<string>;
   getText(key: string): Promise<string>;
+  /** Stores a JSON document; an object written under the post-call inbox is ingested as a webhook's is. */
+  putJson(key: string, body: Buffer): Promise<void>;
   /** Erases the objects, every earlier version of them included where the bucket keeps versions. */
   delete(keys: readonly string[]): Promise<void>;
 }
@@ -96,4 +102,16 @@ export interface SecretsAdmin {
   locations(): SecretLocation[];
   /** Stores the value; returns where it went and what else the operator must do. */
   set(name: SettableSecret, value: string): Promise<string>;
+  /** The value stored for a settable secret; undefined where the deployment stores none (local: environment only). */
+  storedValue(name: SettableSecret): Promise<string | undefined>;
+}
+
+/** What an ElevenLabs agent must match in this deployment, read from its configuration. */
+export interface IntegrationSettings {
+  /** The overrides the pre-call answer carries: ElevenLabs refuses a call whose agent does not allow one. */
+  overrides: { firstMessage: boolean; prompt: boolean };
+  /** The ingest worker downloads recordings (it has an ElevenLabs API key): audio webhooks are not needed. */
+  downloadsRecordings: boolean;
+  /** Where the settings were read from, for messages. */
+  source: string;
 }

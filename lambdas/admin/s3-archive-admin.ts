@@ -3,6 +3,7 @@ import {
   GetObjectCommand,
   ListObjectVersionsCommand,
   ListObjectsCommand,
+  PutObjectCommand,
   type ObjectIdentifier,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -86,6 +87,12 @@ export class S3ArchiveAdmin implements ArchiveAdmin {
     const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
     if (!object.Body) throw new Error(`archive object ${key} has no body`);
     return archivedText(await object.Body.transformToByteArray());
+  }
+
+  async putJson(key: string, body: Buffer): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' }),
+    );
   }
 
   async delete(keys: readonly string[]): Promise<void> {

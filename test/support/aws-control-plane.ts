@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 export class AwsControlPlane {
   readonly requests: string[] = [];
   readonly stacks = new Map<string, Record<string, string>>();
+  /** Stack name → its template, for GetTemplate (a stack without one answers as if it had none). */
+  readonly templates = new Map<string, unknown>();
   readonly queues = new Map<string, SqsQueue>();
   /** `Namespace/MetricName` → datapoints. */
   readonly metrics = new Map<string, Array<{ Timestamp: number; Sum?: number; Maximum?: number }>>();
@@ -60,6 +62,7 @@ export class AwsControlPlane {
       return this.cloudwatch(target.split('.')[1], JSON.parse(body || '{}'), response);
     const form = new URLSearchParams(body);
     if (form.get('Action') === 'DescribeStacks') return this.describeStacks(form.get('StackName') ?? '', response);
+    if (form.get('Action') === 'GetTemplate') return this.getTemplate(form.get('StackName') ?? '', response);
     this.requests.push(`unknown ${request.method} ${request.url} ${target}`);
     response.writeHead(400).end();
   }
@@ -105,6 +108,25 @@ export class AwsControlPlane {
         `<StackName>${xml(name)}</StackName><StackId>arn:aws:cloudformation:us-east-1:123456789012:stack/${xml(name)}/1</StackId>` +
         `<StackStatus>UPDATE_COMPLETE</StackStatus><CreationTime>2026-11-01T00:00:00Z</CreationTime><Outputs>${members}</Outputs>` +
         `</member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+    );
+  }
+
+  private getTemplate(name: string, response: http.ServerResponse): void {
+    this.requests.push(`cloudformation:GetTemplate:${name}`);
+    const template = this.templates.get(name);
+    if (template === undefined) {
+      response.writeHead(400, { 'content-type': 'text/xml' });
+      response.end(
+        `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>ValidationError</Code>` +
+          `<Message>Stack with id ${xml(name)} does not exist</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+      );
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'text/xml' });
+    response.end(
+      `<GetTemplateResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><GetTemplateResult>` +
+        `<TemplateBody>${xml(JSON.stringify(template))}</TemplateBody><StagesAvailable><member>Original</member></StagesAvailable>` +
+        `</GetTemplateResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></GetTemplateResponse>`,
     );
   }
 

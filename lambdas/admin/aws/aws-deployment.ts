@@ -10,6 +10,7 @@ import { S3ArchiveAdmin } from '../s3-archive-admin';
 import { SecretsManagerAdmin } from './secrets-manager-admin';
 import { SqsIngestQueue } from './sqs-ingest-queue';
 import { CONFIGURATION_OUTPUTS, stackOutputs } from './stack-outputs';
+import { stackIntegration } from './stack-integration';
 
 export interface AwsDeploymentOptions {
   stackName: string;
@@ -49,6 +50,7 @@ export async function openAwsDeployment(options: AwsDeploymentOptions): Promise<
     const mem0Host = outputs.Mem0Host;
     return {
       description: `stack ${options.stackName} (${region})`,
+      name: options.stackName,
       memory: new Mem0MemoryStore(async () => mem0Client(await secrets.value(outputs.Mem0ApiKeySecretName), mem0Host)),
       archive: new S3ArchiveAdmin(s3, outputs.ArchiveBucketName, {
         versioned: true,
@@ -68,6 +70,8 @@ export async function openAwsDeployment(options: AwsDeploymentOptions): Promise<
       configuration,
       endpointKeys: () => secrets.endpointKeys(),
       secrets,
+      integration: () =>
+        stackIntegration(cloudformation, options.stackName, Boolean(outputs.ElevenLabsApiKeySecretName)),
       quiesce: async () => undefined,
       async close() {
         for (const client of clients) client.destroy();

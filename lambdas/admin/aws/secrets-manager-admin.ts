@@ -64,6 +64,11 @@ export class SecretsManagerAdmin implements SecretsAdmin {
     return `stored in ${location.location}; warm functions use it within the secrets cache time (5 minutes by default)`;
   }
 
+  async storedValue(name: SettableSecret): Promise<string | undefined> {
+    const location = this.locations().find((entry) => entry.name === name);
+    return location ? this.value(location.location) : undefined;
+  }
+
   async value(secretName: string): Promise<string> {
     const answer = await this.client.send(new GetSecretValueCommand({ SecretId: secretName }));
     if (!answer.SecretString) throw new Error(`secret ${secretName} has no value`);

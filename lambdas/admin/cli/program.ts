@@ -13,6 +13,7 @@ import { exportCaller } from '../export';
 import { eraseCaller, planErasure } from '../forget';
 import { replayConversations, replayDates, replayDeadLetters, type ReplayReport } from '../replay';
 import { runSmoke } from '../smoke';
+import { registerElevenLabsCommands } from './elevenlabs-commands';
 import { progressBar, type ProgressOutput } from './progress';
 import { PromptInterrupted, Prompter, type PromptInput } from './prompt';
 
@@ -22,6 +23,8 @@ export interface CliIo {
   stdin: PromptInput;
   env: Record<string, string | undefined>;
   cwd: string;
+  /** Aborted on Ctrl-C: long commands (backfill) stop at a safe point. */
+  signal?: AbortSignal;
 }
 
 interface TargetOptions {
@@ -298,6 +301,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return report.ok ? EXIT.ok : EXIT.failed;
       }),
     );
+
+  registerElevenLabsCommands(program, io, withDeployment);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

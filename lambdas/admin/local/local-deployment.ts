@@ -14,6 +14,7 @@ import { readStackDescriptor } from '../../local/stack-descriptor';
 import { AdminError, EXIT, notFound, usageError } from '../admin-error';
 import type { Deployment } from '../deployment';
 import { readConfiguration, type DeploymentConfiguration } from '../deployment-configuration';
+import { integrationFromEnvironment } from '../deployment-integration';
 import { S3ArchiveAdmin } from '../s3-archive-admin';
 import { LocalIngestQueue } from './local-ingest-queue';
 import { LocalSecretsAdmin } from './local-secrets-admin';
@@ -89,6 +90,7 @@ export async function openLocalDeployment(options: LocalDeploymentOptions): Prom
   const description = `local stack in ${home}${started ? '' : ` (running at ${target.url})`}`;
   return {
     description,
+    name: 'local',
     memory: localMemory(home, target.memoryBackend, options.env),
     archive: new S3ArchiveAdmin(s3, target.bucket, { versioned: false, commonPrefixes: false }),
     queue: new LocalIngestQueue({
@@ -105,6 +107,12 @@ export async function openLocalDeployment(options: LocalDeploymentOptions): Prom
     configuration,
     endpointKeys: () => readLocalKeys(home, options.env),
     secrets: new LocalSecretsAdmin(home),
+    // The CLI cannot see a running stack's environment: it reads the same variables from its own.
+    integration: async () =>
+      integrationFromEnvironment(options.env, {
+        source: 'this environment (the variables npm start reads)',
+        downloadsRecordings: Boolean(options.env.ELEVENLABS_API_KEY?.trim()),
+      }),
     async quiesce() {
       if (!started) return;
       let timer: NodeJS.Timeout | undefined;

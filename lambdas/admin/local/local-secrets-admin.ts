@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { KEYS_FILE, KEY_ENV, setLocalKey } from '../../local/local-secrets';
+import { KEYS_FILE, KEY_ENV, readLocalKeys, setLocalKey } from '../../local/local-secrets';
 import { usageError } from '../admin-error';
 import type { SecretLocation, SecretsAdmin, SettableSecret } from '../deployment';
 
@@ -47,6 +47,12 @@ export class LocalSecretsAdmin implements SecretsAdmin {
         hint: 'generated on the first start',
       },
     ];
+  }
+
+  /** Only the HMAC key is stored here; the API keys live in the stack's environment alone. */
+  async storedValue(name: SettableSecret): Promise<string | undefined> {
+    if (name !== 'hmacKey') return undefined;
+    return (await readLocalKeys(this.home, {})).hmacKey;
   }
 
   async set(name: SettableSecret, value: string): Promise<string> {

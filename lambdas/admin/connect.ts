@@ -113,7 +113,7 @@ export async function connectAgent(
     : undefined;
 
   // 2. The post-call webhook, whose signing secret only its creation answer carries.
-  const webhookId = await ensurePostCallWebhook(workspace, deployment, options, names.webhook, report, act);
+  const webhookId = await ensurePostCallWebhook(workspace, deployment, agent, options, names.webhook, report, act);
 
   // 3. The search tool.
   const tools = await ensureSearchTool(workspace, agent, endpoints.retrieve, retrieveKeySecretId, report, act);
@@ -157,6 +157,7 @@ type Act = <T>(change: string, work: () => Promise<T>, placeholder: T) => Promis
 async function ensurePostCallWebhook(
   workspace: ElevenLabsWorkspace,
   deployment: Deployment,
+  agent: AgentWire,
   options: ConnectOptions,
   name: string,
   report: ConnectReport,
@@ -165,9 +166,15 @@ async function ensurePostCallWebhook(
   const url = options.endpoints.postCall;
   const webhooks = await workspace.listWebhooks();
   const pointsHere = (webhook: WorkspaceWebhookWire) => webhook.webhook_url === url && webhook.auth_type === 'hmac';
+  // Ours: made by connect for this deployment. After a rotation there can be several: the one the
+  // agent uses, else the newest (the last secret stored).
+  const current = agent.platform_settings?.workspace_overrides?.webhooks?.post_call_webhook_id;
+  const candidates = webhooks
+    .filter((webhook) => pointsHere(webhook) && webhook.name === name)
+    .sort((a, b) => b.created_at_unix - a.created_at_unix);
   const ours = options.rotateWebhookSecret
     ? undefined
-    : webhooks.find((webhook) => pointsHere(webhook) && webhook.name === name);
+    : (candidates.find((webhook) => webhook.webhook_id === current) ?? candidates[0]);
   if (ours) {
     if (ours.is_disabled || ours.is_auto_disabled) {
       await act(
@@ -178,7 +185,14 @@ async function ensurePostCallWebhook(
     }
     return ours.webhook_id;
   }
-  const others = webhooks.filter((webhook) => pointsHere(webhook) && (webhook.usage?.length ?? 0) > 0);
+  if (options.rotateWebhookSecret && candidates.length > 0) {
+    report.notes.push(
+      `The previous webhook "${name}" (${candidates.map((webhook) => webhook.webhook_id).join(', ')}) is signed with a secret the deployment no longer holds: run connect for every other agent of this deployment, then delete it in the ElevenLabs settings.`,
+    );
+  }
+  const others = webhooks.filter(
+    (webhook) => pointsHere(webhook) && (webhook.usage?.length ?? 0) > 0 && !candidates.includes(webhook),
+  );
   for (const other of others) {
     report.notes.push(
       `Workspace webhook "${other.name}" also delivers to ${url} (used by ${other.usage?.map((u) => u.usage_type).join(', ')}), signed with a secret this deployment will not hold: its deliveries will be refused. Point its users at "${name}", or delete it.`,

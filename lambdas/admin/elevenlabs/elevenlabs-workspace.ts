@@ -1,3 +1,4 @@
+import { EXIT, type AdminError } from '../admin-error';
 import type { ElevenLabsApi } from './elevenlabs-api';
 import {
   fromWire,
@@ -63,7 +64,7 @@ export class ElevenLabsWorkspace {
       const tool = await this.api.call(`GET tool ${toolId}`, () => this.convai.tools.get(toolId));
       return toWire(serializers.ToolResponseModel, tool);
     } catch (error) {
-      if ((error as { exitCode?: number }).exitCode === 3) return undefined;
+      if ((error as AdminError).exitCode === EXIT.notFound) return undefined;
       throw error;
     }
   }
@@ -109,11 +110,20 @@ export class ElevenLabsWorkspace {
     await this.api.call(`PATCH workspace secret ${name}`, () => this.convai.secrets.update(secretId, { name, value }));
   }
 
-  /** GET /v1/workspace/webhooks?include_usages=true */
+  /**
+   * GET /v1/workspace/webhooks?include_usages=true; usages are shown to workspace admins only,
+   * so without them for an API key that may not see them.
+   */
   async listWebhooks(): Promise<WorkspaceWebhookWire[]> {
-    const answer = await this.api.call('GET workspace webhooks', () =>
-      this.api.client.webhooks.list({ includeUsages: true }),
-    );
+    const list = (includeUsages: boolean) =>
+      this.api.call('GET workspace webhooks', () => this.api.client.webhooks.list({ includeUsages }));
+    let answer;
+    try {
+      answer = await list(true);
+    } catch (error) {
+      if ((error as AdminError).exitCode !== EXIT.noAccess) throw error;
+      answer = await list(false);
+    }
     return answer.webhooks.map((webhook) => toWire(serializers.WorkspaceWebhookResponseModel, webhook));
   }
 

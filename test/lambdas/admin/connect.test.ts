@@ -158,6 +158,29 @@ describe('connect on a blank agent', () => {
   });
 });
 
+describe('connect --rotate-webhook-secret', () => {
+  it('makes a new webhook, stores its secret, and later runs keep using it', async () => {
+    const agentId = server.addAgent();
+    expect((await connect(agentId)).code).toBe(0);
+    const webhookOf = () =>
+      server.agent(agentId).platform_settings!.workspace_overrides!.webhooks!.post_call_webhook_id!;
+    const before = webhookOf();
+
+    const rotated = await connect(agentId, '--rotate-webhook-secret');
+
+    expect(rotated.code).toBe(0);
+    expect(webhookOf()).not.toBe(before);
+    expect(target.savedKeys().hmacKey).toBe(server.webhooks.get(webhookOf())!.secret);
+    expect(rotated.stdout).toContain(`The previous webhook "AgenticMemory post-call (local)" (${before})`);
+    const again = await connect(agentId);
+    expect(again.stdout).toContain('nothing to change');
+    expect(target.savedKeys().hmacKey).toBe(server.webhooks.get(webhookOf())!.secret);
+    await target.restart();
+    const call = await server.placeInboundCall(agentId, MARGARET);
+    expect(await server.endCall(call, { said: ['Hello.'], summary: 'A greeting.' })).toBe(200);
+  });
+});
+
 describe('connect --dry-run', () => {
   it('prints the change as a diff of the agent settings and changes nothing', async () => {
     const agentId = server.addAgent({ prompt: 'Be brief.' });

@@ -4,9 +4,11 @@
  * once it is remembered, the second call's pre-call shows a returning caller greeted by name and
  * hands the call its memory token, and a mid-call search with that token (as the agent's tool
  * sends it) finds what they said. An anonymous caller's call is archived but never remembered:
- * the next anonymous caller is a stranger. SIMULATE_URL (default http://127.0.0.1:${PORT:-3000});
- * keys and the stack's configuration from the data directory (AGENTIC_MEMORY_HOME, default
- * ./.agentic-memory) or the environment. Exits 1 on any failure.
+ * the next anonymous caller is a stranger. The stack is found as the admin CLI finds it: the one
+ * running on the data directory (AGENTIC_MEMORY_HOME, default ./.agentic-memory) wrote where it
+ * listens and how it is configured into its stack.json, whatever PORT it was started with;
+ * SIMULATE_URL overrides the address, and without a running stack PORT (default 3000) names it.
+ * Keys from the environment or the data directory. Exits 1 on any failure.
  */
 import * as path from 'node:path';
 import { tampered } from '../lambdas/admin/smoke';
@@ -18,7 +20,7 @@ import { ENV, retrieveSettings, type RetrieveSettings } from '../lambdas/shared/
 import { signElevenLabsPayload } from '../lambdas/shared/elevenlabs/signature';
 import { demoAgentFor, demoCall, randomDemoCallerId, randomDemoName, type DemoCall } from '../lambdas/local/demo-call';
 import { readLocalKeys, type LocalKeys } from '../lambdas/local/local-secrets';
-import { readStackDescriptor } from '../lambdas/local/stack-descriptor';
+import { findRunningStack, type LocalStackDescriptor } from '../lambdas/local/stack-descriptor';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Mem0 Cloud learns asynchronously and can take many seconds; the embedded store takes milliseconds. */
@@ -41,13 +43,16 @@ interface Stack {
 }
 
 async function main(): Promise<void> {
-  const base = (process.env.SIMULATE_URL?.trim() || `http://127.0.0.1:${process.env.PORT?.trim() || 3000}`).replace(
-    /\/+$/,
-    '',
-  );
   const home = path.resolve(process.env.AGENTIC_MEMORY_HOME?.trim() || '.agentic-memory');
+  const running = await findRunningStack(home);
+  const base = stackUrl(home, running);
   const health = await call('GET', `${base}/health`).catch((error: Error) => {
-    throw new SimulationFailed(`no local stack answers at ${base} (${error.message}). Start one with: npm start`);
+    throw new SimulationFailed(
+      running
+        ? `the local stack running on ${home} (process ${running.pid}, stack.json) does not answer at ${base} (${error.message})`
+        : `no local stack is running on ${home}, and none answers at ${base} (${error.message}). Start one with: ` +
+            'npm start. A stack started with another AGENTIC_MEMORY_HOME is found with that same AGENTIC_MEMORY_HOME.',
+    );
   });
   expect(health.status === 200, `GET /health answered ${health.status}`);
   const keys = await readLocalKeys(home, process.env).catch((error: Error) => {
@@ -56,7 +61,7 @@ async function main(): Promise<void> {
   const stack: Stack = {
     base,
     keys,
-    settings: await stackSettings(home),
+    settings: stackSettings(running),
     memoryBackend: String(health.body.memory ?? 'unknown'),
   };
   const useTokens = stack.settings.retrieveAuth !== 'key';
@@ -155,16 +160,34 @@ async function main(): Promise<void> {
   say(`✓ A withheld number is nobody: the next anonymous caller was a stranger, not ${stranger.callerName}.`);
 }
 
+/**
+ * Where the stack listens: SIMULATE_URL when set; else where the stack running on the data
+ * directory says it listens; else PORT on this machine.
+ */
+function stackUrl(home: string, running: LocalStackDescriptor | undefined): string {
+  const given = process.env.SIMULATE_URL?.trim();
+  if (given) return given.replace(/\/+$/, '');
+  const port = process.env.PORT?.trim();
+  if (!running) return `http://127.0.0.1:${port || 3000}`;
+  if (port && port !== '0' && new URL(running.url).port !== port) {
+    throw new SimulationFailed(
+      `PORT is ${port}, but the stack running on ${home} listens at ${running.url}: to simulate the stack on port ` +
+        `${port}, set AGENTIC_MEMORY_HOME to its data directory (its keys are there); or unset PORT`,
+    );
+  }
+  return running.url;
+}
+
 /** The running stack's configuration (its stack.json), else this environment's, read as the handlers read it. */
-async function stackSettings(home: string): Promise<RetrieveSettings> {
-  const running = (await readStackDescriptor(home))?.configuration;
+function stackSettings(running: LocalStackDescriptor | undefined): RetrieveSettings {
+  const configuration = running?.configuration;
   try {
     return retrieveSettings(
-      running
+      configuration
         ? {
-            [ENV.memoryScope]: running.memoryScope,
-            [ENV.memoryScopeMap]: running.memoryScopeMap,
-            [ENV.retrieveAuth]: running.retrieveAuth,
+            [ENV.memoryScope]: configuration.memoryScope,
+            [ENV.memoryScopeMap]: configuration.memoryScopeMap,
+            [ENV.retrieveAuth]: configuration.retrieveAuth,
           }
         : process.env,
     );

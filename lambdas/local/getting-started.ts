@@ -98,7 +98,7 @@ export async function gettingStarted(stack: LocalStack, env: Record<string, stri
           `     curl -sS ${stack.urls.retrieve} -H 'content-type: application/json' \\`,
           `       -H ${shellQuote(`${RETRIEVE_KEY_HEADER}: ${stack.keys.retrieveApiKey}`)} -d ${shellQuote(JSON.stringify(keySearch(call, configuration)))}`,
         ]),
-    '  Or watch a whole call, step by step: npm run simulate',
+    `  Or watch a whole call, step by step: ${simulateCommand(stack, env)}`,
     '',
     'Connect an ElevenLabs agent',
     `  1. Give this port a public HTTPS URL:  cloudflared tunnel --url ${stack.url}   (or: ngrok http ${portOf})`,
@@ -149,6 +149,13 @@ export function describeConfiguration(configuration: LocalConfiguration): string
       ? []
       : [`  tokens: valid ${configuration.memoryTokenTtlSeconds} s (${ENV.memoryTokenTtlSeconds})`]),
   ];
+}
+
+/** The simulator finds this stack through its data directory: named when it is not the default one. */
+function simulateCommand(stack: LocalStack, env: Record<string, string | undefined>): string {
+  return env.AGENTIC_MEMORY_HOME?.trim()
+    ? `AGENTIC_MEMORY_HOME=${shellQuote(stack.home)} npm run simulate`
+    : 'npm run simulate';
 }
 
 /** The body of a search with the static key: the caller, and in agent scope the agent, named by the tool. */

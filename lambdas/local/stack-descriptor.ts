@@ -1,5 +1,6 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { isRunning } from './data-directory-lock';
 
 const DESCRIPTOR_FILE = 'stack.json';
 
@@ -46,4 +47,13 @@ export async function readStackDescriptor(home: string): Promise<LocalStackDescr
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The stack running on this data directory, as its stack.json describes it: undefined when none
+ * was started there, or when the process that wrote it is gone (killed before it could remove it).
+ */
+export async function findRunningStack(home: string): Promise<LocalStackDescriptor | undefined> {
+  const descriptor = await readStackDescriptor(home);
+  return descriptor && isRunning(descriptor.pid) ? descriptor : undefined;
 }

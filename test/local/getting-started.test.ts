@@ -116,4 +116,12 @@ describe('the npm start banner', () => {
     const [, searchAnswer] = answers(await paste(commands.preCallThenSearch));
     expect((searchAnswer.memories as unknown[]).length).toBeGreaterThan(0);
   });
+  it('names the data directory in the simulate command when the stack runs on one of its own', async () => {
+    test = await startTestStack(home);
+
+    expect(await gettingStarted(test.stack, {})).toContain('Or watch a whole call, step by step: npm run simulate\n');
+    expect(await gettingStarted(test.stack, { AGENTIC_MEMORY_HOME: home })).toContain(
+      `Or watch a whole call, step by step: AGENTIC_MEMORY_HOME='${home}' npm run simulate\n`,
+    );
+  });
 });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { EmbeddedMemoryStore } from '../../lambdas/shared/memory/embedded-store';
 import { removeHome, startTestStack, tempHome, type TestStack } from './local-stack-support';
@@ -21,6 +22,28 @@ function simulate(test: TestStack, home: string): Promise<{ code: number | null;
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** The simulator with only this environment (no SIMULATE_URL unless given): it must find the stack itself. */
+function simulateWith(
+  variables: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...variables };
+  const child = spawn(TSX, ['scripts/simulate.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 describe('npm run simulate (scripts/simulate.ts)', () => {
@@ -73,5 +96,36 @@ describe('npm run simulate (scripts/simulate.ts)', () => {
     expect(run.stdout).toContain('✓ A withheld number is nobody');
     const remembered = await new EmbeddedMemoryStore({ directory: path.join(home, 'memory') }).callerIds();
     expect(remembered).toEqual([expect.stringMatching(/^bakery\/\+1\d{3}55501\d\d$/)]);
+  }, 60_000);
+  it('finds the stack running on its data directory through stack.json, whatever port it was started on', async () => {
+    test = await startTestStack(home);
+
+    const run = await simulateWith({ AGENTIC_MEMORY_HOME: home });
+
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`AgenticMemory simulator → ${test.stack.url} `);
+    expect(run.stdout).toContain('✓ Memory works');
+  }, 60_000);
+
+  it('refuses a PORT that is not the port of the stack running on the data directory, and says how to reach it', async () => {
+    test = await startTestStack(home);
+    const other = await closedPort();
+
+    const run = await simulateWith({ AGENTIC_MEMORY_HOME: home, PORT: String(other) });
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`PORT is ${other}, but the stack running on ${home} listens at ${test.stack.url}`);
+    expect(run.stderr).toContain('set AGENTIC_MEMORY_HOME to its data directory');
+  }, 60_000);
+
+  it('with no stack running on the data directory, says so and how a stack elsewhere is found', async () => {
+    const port = await closedPort();
+
+    const run = await simulateWith({ AGENTIC_MEMORY_HOME: home, PORT: String(port) });
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`no local stack is running on ${home}, and none answers at http://127.0.0.1:${port}`);
+    expect(run.stderr).toContain('found with that same AGENTIC_MEMORY_HOME');
   }, 60_000);
 });

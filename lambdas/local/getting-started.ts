@@ -5,7 +5,7 @@ import { MEMORY_TOKEN_HEADER, RETRIEVE_KEY_HEADER } from '../retrieve/handler';
 import { ENV } from '../shared/config';
 import { signElevenLabsPayload } from '../shared/elevenlabs/signature';
 import { demoAgentFor, demoCall, randomDemoCallerId, randomDemoName } from './demo-call';
-import { KEY_ENV, type KeyName } from './local-secrets';
+import { KEYS_FILE, KEY_ENV, type KeyName } from './local-secrets';
 import { scopeGroups, type LocalConfiguration, type LocalStack } from './local-stack';
 
 /** Spelled as ElevenLabs documents it (header names are case-insensitive). */
@@ -41,7 +41,7 @@ export async function gettingStarted(stack: LocalStack, env: Record<string, stri
     call_sid: 'CA_try_it',
   };
   const keyWidth = Math.max(...Object.values(KEY_ENV).map((name) => name.length));
-  const keyLine = (name: KeyName, note = `(${stack.keySources[name]})`) =>
+  const keyLine = (name: KeyName, note = `(${keyOrigin(stack, name)})`) =>
     `  ${KEY_ENV[name].padEnd(keyWidth)}  ${stack.keys[name]}   ${note}`;
   const memory =
     stack.memoryBackend === 'mem0'
@@ -68,13 +68,13 @@ export async function gettingStarted(stack: LocalStack, env: Record<string, stri
     `  post-call  POST ${stack.urls.postCall}     header ${SIGNATURE_HEADER}: t=…,v0=HMAC-SHA256(ELEVENLABS_HMAC_KEY)`,
     `  health     GET  ${stack.urls.health}`,
     '',
-    `Keys (set a variable to use your own; generated ones are kept in ${stack.keysFile})`,
+    `Keys (kept in ${stack.keysFile}, readable by you only; set a variable to use your own: it is kept there too)`,
     keyLine('workspaceKey'),
     configuration.retrieveAuth === 'token'
-      ? keyLine('retrieveApiKey', `(${stack.keySources.retrieveApiKey}; not accepted: ${ENV.retrieveAuth}=token)`)
+      ? keyLine('retrieveApiKey', `(${keyOrigin(stack, 'retrieveApiKey')}; not accepted: ${ENV.retrieveAuth}=token)`)
       : keyLine('retrieveApiKey'),
     keyLine('hmacKey'),
-    `  ${KEY_ENV.memoryTokenKey.padEnd(keyWidth)}  signs the per-call memory tokens; it never leaves this machine (${stack.keySources.memoryTokenKey})`,
+    `  ${KEY_ENV.memoryTokenKey.padEnd(keyWidth)}  signs the per-call memory tokens; it never leaves this machine (${keyOrigin(stack, 'memoryTokenKey')})`,
     '',
     `Try it: ${call.callerName} (${call.callerId}) calls the bakery, then calls again`,
     '  1. The call ends; ElevenLabs posts the transcript. Signed just now: the signature expires after',
@@ -121,7 +121,7 @@ export async function gettingStarted(stack: LocalStack, env: Record<string, stri
             : []),
         ]),
     '     post-call  a post-call webhook (transcription) to <public-url>/post-call. ElevenLabs generates its HMAC',
-    '                secret: restart with ELEVENLABS_HMAC_KEY=<that secret>.',
+    '                secret: restart once with ELEVENLABS_HMAC_KEY=<that secret>; keys.json keeps it for later starts.',
     '',
     `Ctrl-C stops (in-flight work is finished); the next start reuses ${stack.home}.`,
   ].join('\n');
@@ -149,6 +149,17 @@ export function describeConfiguration(configuration: LocalConfiguration): string
       ? []
       : [`  tokens: valid ${configuration.memoryTokenTtlSeconds} s (${ENV.memoryTokenTtlSeconds})`]),
   ];
+}
+
+/** Where a key came from; for one given in the environment, that keys.json keeps it (or now holds it instead of another). */
+function keyOrigin(stack: LocalStack, name: KeyName): string {
+  const saving = stack.keysSavedFromEnvironment[name];
+  if (stack.keySources[name] !== 'environment' || saving === undefined) return stack.keySources[name];
+  return {
+    'saved now': `environment; saved in ${KEYS_FILE}: the next start without ${KEY_ENV[name]} keeps it`,
+    'already saved': `environment; the one ${KEYS_FILE} keeps`,
+    'replaced the saved key': `environment; it replaced the key ${KEYS_FILE} held, which no longer works`,
+  }[saving];
 }
 
 /** The simulator finds this stack through its data directory: named when it is not the default one. */

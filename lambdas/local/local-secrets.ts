@@ -16,6 +16,8 @@ export interface LocalKeys {
 
 export type KeyName = keyof LocalKeys;
 export type KeySource = 'environment' | 'data directory' | 'generated now';
+/** What a start did with a key given in the environment: keys.json keeps it for the starts without the variable. */
+export type EnvironmentKeySaving = 'saved now' | 'already saved' | 'replaced the saved key';
 
 /** The environment variable that sets each key. */
 export const KEY_ENV: Record<KeyName, string> = {
@@ -38,37 +40,49 @@ const GENERATORS: Record<KeyName, () => string> = {
 
 type Env = Record<string, string | undefined>;
 
+export interface LoadedKeys {
+  keys: LocalKeys;
+  sources: Record<KeyName, KeySource>;
+  /** For each key given in the environment, what keys.json holds now. */
+  savedFromEnvironment: Partial<Record<KeyName, EnvironmentKeySaving>>;
+  file: string;
+}
+
 /**
  * The keys of the local stack: each from its environment variable when set, otherwise the one
- * generated on an earlier start (kept in `<home>/keys.json`, mode 0600), otherwise a new random
- * one, saved there for the next start.
+ * kept in `<home>/keys.json` (mode 0600), otherwise a new random one. Whatever a start uses is
+ * kept in keys.json for the next start: a generated key, and a key given in the environment too
+ * (the HMAC secret ElevenLabs generated must outlive the shell it was exported in, or the next
+ * start without the variable would sign with a new key and real deliveries would fail).
  */
-export async function loadOrCreateLocalKeys(
-  home: string,
-  env: Env,
-): Promise<{ keys: LocalKeys; sources: Record<KeyName, KeySource>; file: string }> {
+export async function loadOrCreateLocalKeys(home: string, env: Env): Promise<LoadedKeys> {
   const file = path.join(home, KEYS_FILE);
   const saved = await readSavedKeys(file);
   const keys = {} as LocalKeys;
   const sources = {} as Record<KeyName, KeySource>;
-  let generated = false;
+  const savedFromEnvironment: LoadedKeys['savedFromEnvironment'] = {};
+  let changed = false;
   for (const name of KEY_NAMES) {
     const fromEnv = env[KEY_ENV[name]]?.trim();
     if (fromEnv) {
       keys[name] = fromEnv;
       sources[name] = 'environment';
+      savedFromEnvironment[name] =
+        saved[name] === fromEnv ? 'already saved' : saved[name] ? 'replaced the saved key' : 'saved now';
+      changed ||= saved[name] !== fromEnv;
+      saved[name] = fromEnv;
     } else if (saved[name]) {
       keys[name] = saved[name];
       sources[name] = 'data directory';
     } else {
       saved[name] = keys[name] = GENERATORS[name]();
       sources[name] = 'generated now';
-      generated = true;
+      changed = true;
     }
   }
-  if (generated) await saveKeys(file, saved);
-  else if (Object.keys(saved).length > 0) await chmod(file, 0o600);
-  return { keys, sources, file };
+  if (changed) await saveKeys(file, saved);
+  else await chmod(file, 0o600);
+  return { keys, sources, savedFromEnvironment, file };
 }
 
 /** The keys a running stack uses, for clients (the simulator): environment first, then the file. */

@@ -33,7 +33,13 @@ import { HttpBridge, type Route } from './http-bridge';
 import { InProcessQueue, type QueueMessage } from './in-process-queue';
 import { IngestLedger } from './ingest-ledger';
 import { createLocalPowertools, writeToConsole, type LocalLogOptions } from './local-powertools';
-import { loadOrCreateLocalKeys, type KeyName, type KeySource, type LocalKeys } from './local-secrets';
+import {
+  loadOrCreateLocalKeys,
+  type EnvironmentKeySaving,
+  type KeyName,
+  type KeySource,
+  type LocalKeys,
+} from './local-secrets';
 import { removeStackDescriptor, writeStackDescriptor } from './stack-descriptor';
 
 type Env = Record<string, string | undefined>;
@@ -66,6 +72,8 @@ export interface LocalStack {
   urls: { clientData: string; retrieve: string; postCall: string; health: string };
   keys: LocalKeys;
   keySources: Record<KeyName, KeySource>;
+  /** Keys given in the environment, kept in `keysFile` for the next start. */
+  keysSavedFromEnvironment: Partial<Record<KeyName, EnvironmentKeySaving>>;
   keysFile: string;
   home: string;
   memoryBackend: 'embedded' | 'mem0';
@@ -131,7 +139,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   try {
     const stackLogger = createLocalPowertools('local', log).logger;
-    const { keys, sources: keySources, file: keysFile } = await loadOrCreateLocalKeys(home, env);
+    const {
+      keys,
+      sources: keySources,
+      savedFromEnvironment: keysSavedFromEnvironment,
+      file: keysFile,
+    } = await loadOrCreateLocalKeys(home, env);
     const mem0ApiKey = env.MEM0_API_KEY?.trim() || undefined;
     const secrets = new StaticSecrets({ ...keys, ...(mem0ApiKey ? { mem0ApiKey } : {}) });
     const memoryBackend = mem0ApiKey ? 'mem0' : 'embedded';
@@ -300,6 +313,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
       keys,
       keySources,
+      keysSavedFromEnvironment,
       keysFile,
       home,
       memoryBackend,

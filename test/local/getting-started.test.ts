@@ -124,4 +124,18 @@ describe('the npm start banner', () => {
       `Or watch a whole call, step by step: AGENTIC_MEMORY_HOME='${home}' npm run simulate\n`,
     );
   });
+  it('says that a key given in the environment is kept in keys.json, and when it replaced the kept one', async () => {
+    test = await startTestStack(home, { env: { ELEVENLABS_HMAC_KEY: 'wsec_from_elevenlabs' } });
+    const banner = await gettingStarted(test.stack, {});
+    expect(banner).toContain(`Keys (kept in ${test.stack.keysFile}, readable by you only;`);
+    expect(banner).toMatch(
+      /ELEVENLABS_HMAC_KEY +wsec_from_elevenlabs {3}\(environment; saved in keys\.json: the next start without ELEVENLABS_HMAC_KEY keeps it\)/,
+    );
+    await test.stack.stop();
+
+    test = await startTestStack(home, { env: { ELEVENLABS_HMAC_KEY: 'wsec_rotated' } });
+    expect(await gettingStarted(test.stack, {})).toMatch(
+      /ELEVENLABS_HMAC_KEY +wsec_rotated {3}\(environment; it replaced the key keys\.json held, which no longer works\)/,
+    );
+  });
 });

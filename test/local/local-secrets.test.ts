@@ -32,19 +32,37 @@ describe('local keys', () => {
     expect(second.sources.hmacKey).toBe('data directory');
   });
 
-  it('takes a key from its environment variable without saving it', async () => {
-    const { keys, sources } = await loadOrCreateLocalKeys(home, { ELEVENLABS_HMAC_KEY: 'wsec_from_elevenlabs' });
-    expect(keys.hmacKey).toBe('wsec_from_elevenlabs');
-    expect(sources).toEqual({
+  it('takes a key from its environment variable and keeps it in keys.json, so a start without the variable uses it', async () => {
+    const given = await loadOrCreateLocalKeys(home, { ELEVENLABS_HMAC_KEY: 'wsec_from_elevenlabs' });
+    expect(given.keys.hmacKey).toBe('wsec_from_elevenlabs');
+    expect(given.sources).toEqual({
       workspaceKey: 'generated now',
       retrieveApiKey: 'generated now',
       hmacKey: 'environment',
       memoryTokenKey: 'generated now',
     });
-    expect(await readFile(path.join(home, KEYS_FILE), 'utf8')).not.toContain('wsec_from_elevenlabs');
-    expect((await readLocalKeys(home, { ELEVENLABS_HMAC_KEY: 'wsec_from_elevenlabs' })).hmacKey).toBe(
-      'wsec_from_elevenlabs',
-    );
+    expect(given.savedFromEnvironment).toEqual({ hmacKey: 'saved now' });
+    expect(JSON.parse(await readFile(path.join(home, KEYS_FILE), 'utf8'))).toMatchObject({
+      hmacKey: 'wsec_from_elevenlabs',
+    });
+    expect((await stat(path.join(home, KEYS_FILE))).mode & 0o777).toBe(0o600);
+
+    const without = await loadOrCreateLocalKeys(home, {});
+    expect(without.keys).toEqual(given.keys);
+    expect(without.sources.hmacKey).toBe('data directory');
+    expect((await readLocalKeys(home, {})).hmacKey).toBe('wsec_from_elevenlabs');
+  });
+
+  it('says whether a key given in the environment was already kept, or replaced the kept one', async () => {
+    await loadOrCreateLocalKeys(home, { ELEVENLABS_HMAC_KEY: 'wsec_first', RETRIEVE_API_KEY: 'rk_mine' });
+
+    const again = await loadOrCreateLocalKeys(home, {
+      ELEVENLABS_HMAC_KEY: 'wsec_second',
+      RETRIEVE_API_KEY: 'rk_mine',
+    });
+
+    expect(again.savedFromEnvironment).toEqual({ hmacKey: 'replaced the saved key', retrieveApiKey: 'already saved' });
+    expect(await readLocalKeys(home, {})).toMatchObject({ hmacKey: 'wsec_second', retrieveApiKey: 'rk_mine' });
   });
 
   it('adds a memory token key to a data directory made before there was one, keeping its other keys', async () => {

@@ -198,6 +198,22 @@ describe('local stack across restarts', () => {
     }
   });
 
+  it('keeps an HMAC key given in the environment: a start without the variable accepts deliveries signed with it', async () => {
+    const elevenLabsSecret = 'wsec_generated_by_elevenlabs_for_this_webhook';
+    const first = await startTestStack(home, { env: { ELEVENLABS_HMAC_KEY: elevenLabsSecret } });
+    await first.stack.stop();
+
+    const second = await startTestStack(home);
+    try {
+      expect(second.stack.keys.hmacKey).toBe(elevenLabsSecret);
+      expect(second.stack.keySources.hmacKey).toBe('data directory');
+      const call = demoCall({ callerId: '+14155550133', callerName: 'Ines Duarte' });
+      expect((await postCall(second.stack, JSON.stringify(call.payload), elevenLabsSecret)).status).toBe(200);
+    } finally {
+      await second.stack.stop();
+    }
+  });
+
   it('ingests a call that was archived while no worker ran, once', async () => {
     const call = demoCall({ callerId: '+14155550132', callerName: 'Tomás Herrera' });
     const body = JSON.stringify(call.payload);

@@ -125,7 +125,9 @@ afterAll(() => {
 
 test('the tarball ships the compiled library with declarations, the handler sources and the admin CLI, nothing else', () => {
   const files = packed.files.map((file) => file.path);
-  expect(files).toEqual(expect.arrayContaining(['package.json', 'dist/lib/index.js', 'dist/lib/index.d.ts']));
+  expect(files).toEqual(
+    expect.arrayContaining(['package.json', 'LICENSE', 'dist/lib/index.js', 'dist/lib/index.d.ts']),
+  );
   for (const service of ['client-data', 'retrieve', 'post-call', 'ingest'])
     expect(files).toContain(`lambdas/${service}/index.ts`);
   const unexpected = files.filter(
@@ -136,6 +138,15 @@ test('the tarball ships the compiled library with declarations, the handler sour
   );
   expect(unexpected).toEqual([]);
   expect(files.some((file) => file.startsWith('lambdas/local/'))).toBe(false);
+});
+
+test('the installed package carries the MIT license its package.json declares', () => {
+  const installed = path.join(consumer, 'node_modules', 'agentic-memory');
+  const manifest = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as { license: string };
+  expect(manifest.license).toBe('MIT');
+  const license = fs.readFileSync(path.join(installed, 'LICENSE'), 'utf8');
+  expect(license.split('\n', 1)[0]).toBe('MIT License');
+  expect(license).toContain('Copyright (c) 2026 AgenticMemory contributors');
 });
 
 test('the consumer’s aws-cdk-lib finds esbuild (a dependency of the package) to bundle without Docker', () => {

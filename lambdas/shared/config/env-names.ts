@@ -8,8 +8,14 @@ export const ENV = {
   archiveBucket: 'ARCHIVE_BUCKET',
   /** S3 endpoint override (local stack and tests only; unset on AWS). */
   archiveEndpoint: 'ARCHIVE_S3_ENDPOINT',
+  /** Where memories live: mem0 (default) or agentcore (Amazon Bedrock AgentCore Memory). */
+  memoryBackend: 'MEMORY_BACKEND',
   /** Mem0 API host, default https://api.mem0.ai. */
   mem0Host: 'MEM0_HOST',
+  /** The AgentCore memory resource's id (agentcore backend). */
+  agentCoreMemoryId: 'AGENTCORE_MEMORY_ID',
+  /** AgentCore data-plane endpoint override (local stack and tests only; unset on AWS). */
+  agentCoreEndpoint: 'AGENTCORE_ENDPOINT',
   /** Secrets Manager ids (name or ARN) of the secrets. */
   mem0ApiKeySecretId: 'MEM0_API_KEY_SECRET_ID',
   hmacKeySecretId: 'ELEVENLABS_HMAC_KEY_SECRET_ID',

@@ -1,9 +1,10 @@
-import { statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { SERVICE, type ServiceName } from '../lib/contract';
 import { MEMORY_FUNCTION_RUNTIME, handlerEntry, memoryFunctionBundling, packageRoot } from '../lib/memory-function';
 import { esbuildOptionsFor } from './esbuild-options';
+import { bytesPerSource, type SourceMap } from './source-map-bytes';
 
 export const SERVICES: ServiceName[] = Object.values(SERVICE);
 
@@ -53,27 +54,55 @@ const PARTS: Array<{ what: string; pattern: RegExp; runBy: readonly ServiceName[
   { what: 'lambdas/local (local stack only)', pattern: /lambdas\/local\//, runBy: [] },
 ];
 
-/** Builds the four functions exactly as the construct bundles them. */
+/** Builds the four functions exactly as the construct bundles them; what each holds, from esbuild's metafile. */
 export async function buildFunctionBundles(outDir: string): Promise<FunctionBundle[]> {
   const bundles: FunctionBundle[] = [];
   for (const service of SERVICES) {
     const file = path.join(outDir, service, 'index.js');
     const metafile = await bundle(handlerEntry(service), file);
-    const inputs = Object.entries(outputOf(metafile, file).inputs)
-      .filter(([, input]) => input.bytesInOutput > 0)
-      .map(([name]) => name);
-    bundles.push({
-      service,
-      file,
-      bytes: statSync(file).size,
-      sourceMapBytes: statSync(`${file}.map`).size,
-      packages: packageSizes(metafile, file),
-      deadCode: PARTS.filter(
-        (part) => !part.runBy.includes(service) && inputs.some((input) => part.pattern.test(input)),
-      ).map((part) => part.what),
-    });
+    const inputs = Object.entries(outputOf(metafile, file).inputs).map(([input, { bytesInOutput }]) => ({
+      input,
+      bytes: bytesInOutput,
+    }));
+    bundles.push(describeBundle(service, file, inputs));
   }
   return bundles;
+}
+
+/** The layout of prebuilt bundles: `<dir>/<service>/index.js`, its source map beside it. */
+export const prebuiltBundleFile = (dir: string, service: string) => path.join(dir, service, 'index.js');
+
+/**
+ * The four functions as bundled by someone else (the files the package ships); what each holds,
+ * from its source map, which esbuild writes with the path of every input.
+ */
+export function prebuiltFunctionBundles(dir: string): FunctionBundle[] {
+  return SERVICES.map((service) => {
+    const file = path.resolve(prebuiltBundleFile(dir, service));
+    for (const needed of [file, `${file}.map`])
+      if (!existsSync(needed)) throw new Error(`no prebuilt bundle for ${service}: ${needed} does not exist`);
+    const map = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as SourceMap;
+    const inputs = [...bytesPerSource(map, readFileSync(file, 'utf8'))].map(([input, bytes]) => ({ input, bytes }));
+    return describeBundle(service, file, inputs);
+  });
+}
+
+function describeBundle(
+  service: ServiceName,
+  file: string,
+  inputs: Array<{ input: string; bytes: number }>,
+): FunctionBundle {
+  const contributing = inputs.filter((i) => i.bytes > 0).map((i) => i.input);
+  return {
+    service,
+    file,
+    bytes: statSync(file).size,
+    sourceMapBytes: statSync(`${file}.map`).size,
+    packages: packageSizes(inputs),
+    deadCode: PARTS.filter(
+      (part) => !part.runBy.includes(service) && contributing.some((input) => part.pattern.test(input)),
+    ).map((part) => part.what),
+  };
 }
 
 /** Any other entry (the benchmark's worker) with the same options: the same client code as the handlers. */
@@ -93,12 +122,12 @@ function outputOf(metafile: Metafile, file: string): Metafile['outputs'][string]
   return output[1];
 }
 
-function packageSizes(metafile: Metafile, file: string): Array<{ name: string; bytes: number }> {
+function packageSizes(inputs: Array<{ input: string; bytes: number }>): Array<{ name: string; bytes: number }> {
   const sizes = new Map<string, number>();
-  for (const [input, { bytesInOutput }] of Object.entries(outputOf(metafile, file).inputs)) {
+  for (const { input, bytes } of inputs.filter((i) => i.bytes > 0)) {
     const packages = [...input.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)];
     const name = packages.length > 0 ? packages[packages.length - 1][1] : 'agentic-memory';
-    sizes.set(name, (sizes.get(name) ?? 0) + bytesInOutput);
+    sizes.set(name, (sizes.get(name) ?? 0) + bytes);
   }
   return [...sizes].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
 }

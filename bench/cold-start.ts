@@ -1,13 +1,15 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { ColdStartRound, StartupTimes } from './cold-start-verdict';
 
 /**
  * One fresh Node process: it loads the bundle (module initialisation: clients constructed,
  * configuration read), notes the time since the process started (and the CPU time it used: on
- * a machine shared with other work the wall time also counts waiting for a core), then invokes the handler once
- * (the first invocation: secrets fetched, Mem0 client built) and reports both on fd 3 — stdout
- * is the function's log. Without a bundle it is the bare process everything is compared with.
+ * a machine shared with other work the wall time also counts waiting for a core), then invokes
+ * the handler once (the first invocation: secrets fetched, Mem0 client built) and reports both
+ * on fd 3 — stdout is the function's log. Without a bundle it is the bare process every
+ * function is compared with.
  */
 const PROBE = `
 const fs = require('fs');
@@ -31,87 +33,67 @@ loaded.handler(event, context).then(
 
 export interface ColdStartTarget {
   name: string;
-  /** The process environment (the function's, for a function). */
+  /** The function's process environment. */
   env: Record<string, string>;
-  /** Absent for the bare process. */
-  bundle?: string;
+  bundle: string;
   /** The first invocation's event and context, fresh for each process. */
-  firstInvocation?: () => Promise<{ event: unknown; context: Record<string, unknown> }>;
+  firstInvocation: () => Promise<{ event: unknown; context: Record<string, unknown> }>;
   /** Throws when the first invocation's answer is not a success. */
-  checkResponse?: (response: unknown) => void;
+  checkResponse: (response: unknown) => void;
 }
 
 export interface ColdStartSamples {
-  /** Process start to handler ready, ms. */
-  ready: number[];
-  /** CPU time used by then, ms. */
-  readyCpu: number[];
+  /** Round by round: the function's start-up and the bare processes on either side of it. */
+  rounds: ColdStartRound[];
   /** The first invocation, ms. */
-  firstCall: number[];
+  firstCallMs: number[];
 }
 
 /**
- * `rounds` processes per target, round-robin (each round in a rotated order) so load drifts hit
- * all alike. Each round starts in a quiet moment when the machine shows one (see quietMoment).
+ * `rounds` rounds; each starts a bare process, then each function followed by another bare
+ * process (bare, f1, bare, f2, …, bare), the functions in a rotated order from round to round,
+ * so every function's start-up has a bare one just before and just after it in time
+ * (see cold-start-verdict.ts for how they are compared). `bareEnv` is the bare processes'
+ * environment: the functions' own, without a bundle to load.
  */
 export async function measureColdStarts(
   targets: ColdStartTarget[],
+  bareEnv: Record<string, string>,
   rounds: number,
   workDir: string,
-): Promise<{ samples: Map<string, ColdStartSamples>; waitedMs: number }> {
-  const samples = new Map(
-    targets.map((t) => [t.name, { ready: [] as number[], readyCpu: [] as number[], firstCall: [] as number[] }]),
-  );
-  let waitedMs = 0;
+): Promise<Map<string, ColdStartSamples>> {
+  const samples = new Map(targets.map((t) => [t.name, { rounds: [], firstCallMs: [] } as ColdStartSamples]));
   for (let round = 0; round < rounds; round++) {
-    waitedMs += await quietMoment(Math.min(QUIET_MAX_WAIT_MS, QUIET_TOTAL_WAIT_MS - waitedMs));
     const order = [...targets.slice(round % targets.length), ...targets.slice(0, round % targets.length)];
+    const bare = async () => startupTimes(await probeAfterSettling('bare node', bareEnv));
+    let bareBefore = await bare();
     for (const target of order) {
-      const env = await environmentFor(target, workDir);
-      // Preparing the first invocation (and the previous process's first invocation) kept the
-      // loopback peers, in this process, busy: let that work finish rather than share the CPUs
-      // with the start-up being timed.
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-      const result = await probe(target, env);
+      const result = await probeAfterSettling(target.name, await environmentFor(target, workDir));
+      target.checkResponse(result.response);
+      if (result.firstCall === undefined) throw new Error(`${target.name}: the probe reported no first invocation`);
+      const bareAfter = await bare();
       const entry = samples.get(target.name)!;
-      entry.ready.push(result.ready);
-      entry.readyCpu.push(result.readyCpu);
-      if (result.firstCall !== undefined) entry.firstCall.push(result.firstCall);
+      entry.rounds.push({ bareBefore, function: startupTimes(result), bareAfter });
+      entry.firstCallMs.push(result.firstCall);
+      bareBefore = bareAfter;
     }
   }
-  return { samples, waitedMs };
+  return samples;
 }
-
-const SETTLE_MS = 250;
-const QUIET_IDLE_SHARE = 0.95;
-const QUIET_WINDOW_MS = 1000;
-const QUIET_MAX_WAIT_MS = 30_000;
-/** A machine that is never quiet is measured as it is, and the report shows its load. */
-const QUIET_TOTAL_WAIT_MS = 120_000;
 
 /**
- * Waits (at most `maxWaitMs`) until the CPUs were at least 95% idle over a second,
- * by /proc/stat: a start-up timed while other work holds the cores measures that work. Where
- * there is no /proc/stat it does not wait. Returns the time waited.
+ * The previous process's first invocation (and preparing the next one) kept the loopback peers,
+ * in this process, busy: let that work finish rather than share the CPUs with the start-up
+ * being timed. Every process, bare or not, waits the same.
  */
-async function quietMoment(maxWaitMs: number): Promise<number> {
-  if (!existsSync('/proc/stat')) return 0;
-  const started = Date.now();
-  while (Date.now() - started < maxWaitMs) {
-    const before = cpuTicks();
-    await new Promise((resolve) => setTimeout(resolve, QUIET_WINDOW_MS));
-    const after = cpuTicks();
-    const total = after.total - before.total;
-    if (total > 0 && (after.idle - before.idle) / total >= QUIET_IDLE_SHARE) break;
-  }
-  return Date.now() - started;
+const SETTLE_MS = 250;
+
+async function probeAfterSettling(name: string, env: Record<string, string>): Promise<ProbeResult> {
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  return probe(name, env);
 }
 
-function cpuTicks(): { idle: number; total: number } {
-  // "cpu  user nice system idle iowait irq softirq steal ..."
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1, 9).map(Number);
-  return { idle: fields[3] + fields[4], total: fields.reduce((sum, ticks) => sum + ticks, 0) };
-}
+const startupTimes = (result: ProbeResult): StartupTimes => ({ readyMs: result.ready, readyCpuMs: result.readyCpu });
 
 interface ProbeResult {
   ready: number;
@@ -123,14 +105,12 @@ interface ProbeResult {
 
 /** The process's environment: the function's, and where the bundle and first event are. */
 async function environmentFor(target: ColdStartTarget, workDir: string): Promise<Record<string, string>> {
-  if (!target.bundle) return target.env;
-  if (!target.firstInvocation) throw new Error(`${target.name}: a function needs its first invocation`);
   const eventFile = path.join(workDir, `${target.name}-first-invocation.json`);
   writeFileSync(eventFile, JSON.stringify(await target.firstInvocation()));
   return { ...target.env, BENCH_BUNDLE: target.bundle, BENCH_EVENT: eventFile };
 }
 
-async function probe(target: ColdStartTarget, env: Record<string, string>): Promise<ProbeResult> {
+async function probe(name: string, env: Record<string, string>): Promise<ProbeResult> {
   const child = spawn(process.execPath, ['-e', PROBE], { env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
   let report = '';
   let stderr = '';
@@ -143,7 +123,6 @@ async function probe(target: ColdStartTarget, env: Record<string, string>): Prom
     report ? JSON.parse(report) : { error: `no report (exit ${code}): ${stderr.slice(0, 2000)}` }
   ) as ProbeResult;
   if (result.error !== undefined || code !== 0)
-    throw new Error(`cold start of ${target.name} failed: ${result.error ?? stderr}`);
-  target.checkResponse?.(result.response);
+    throw new Error(`cold start of ${name} failed: ${result.error ?? stderr}`);
   return result;
 }

@@ -13,6 +13,8 @@ export interface BenchSecrets {
   workspaceKey: string;
   retrieveApiKey: string;
   hmacKey: string;
+  /** Signs the per-call memory tokens the pre-call mints (client-data) and search checks (retrieve). */
+  memoryTokenKey: string;
 }
 
 /**
@@ -39,6 +41,7 @@ export class Peers {
       workspaceKey: `wk_bench_${randomUUID()}`,
       retrieveApiKey: `rk_bench_${randomUUID()}`,
       hmacKey: TEST_WEBHOOK_SECRET,
+      memoryTokenKey: `mtk_bench_${randomUUID()}`,
     };
     const [mem0, ingestMem0, s3, dynamodb, secretsManager] = await Promise.all([
       startMem0Server({ apiKey }),
@@ -91,6 +94,7 @@ const SECRET_IDS: Record<string, string> = {
   [ENV.workspaceKeySecretId]: 'agentic-memory/workspace-key',
   [ENV.retrieveApiKeySecretId]: 'agentic-memory/retrieve-api-key',
   [ENV.hmacKeySecretId]: 'agentic-memory/elevenlabs-hmac-key',
+  [ENV.memoryTokenKeySecretId]: 'agentic-memory/memory-token-key',
 };
 
 const SECRET_OF: Record<string, keyof BenchSecrets> = {
@@ -98,4 +102,5 @@ const SECRET_OF: Record<string, keyof BenchSecrets> = {
   [ENV.workspaceKeySecretId]: 'workspaceKey',
   [ENV.retrieveApiKeySecretId]: 'retrieveApiKey',
   [ENV.hmacKeySecretId]: 'hmacKey',
+  [ENV.memoryTokenKeySecretId]: 'memoryTokenKey',
 };

@@ -1,6 +1,7 @@
 import type { ServiceName } from '../lib/contract';
 import type { BudgetCheck, WarmFigures } from './budgets';
 import type { FunctionBundle } from './bundles';
+import { JUDGED_PERCENTILE, type ColdStartCost } from './cold-start-verdict';
 
 /** What each function's floor is made of (see warm/floors.ts). */
 export const FLOOR_OF: Record<ServiceName, string> = {
@@ -12,20 +13,23 @@ export const FLOOR_OF: Record<ServiceName, string> = {
 };
 
 export interface ColdStartFigure {
-  name: string;
-  readyMs: number;
-  overBareMs?: number;
-  /** CPU time to handler ready, and above the bare process's. */
-  readyCpuMs: number;
-  cpuOverBareMs?: number;
-  firstCallMs?: number;
+  service: ServiceName;
+  cost: ColdStartCost;
+  /** Median first invocation, ms. */
+  firstCallMs: number;
+  /** Main-thread instructions above a bare process's (median of per-round differences), when counted. */
+  instructionsOverBare?: number;
 }
 
 export interface Report {
   header: string;
+  bundleSource: string;
   bundles: FunctionBundle[];
   coldStart: ColdStartFigure[];
   coldStartRounds: number;
+  /** Why instructions were not counted, when they were not. */
+  instructionsNotCounted?: string;
+  instructionRounds: number;
   warm: WarmFigures[];
   iterations: number;
   checks: BudgetCheck[];
@@ -33,6 +37,7 @@ export interface Report {
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 const ms = (value: number | undefined) => (value === undefined ? '—' : `${value.toFixed(2)} ms`);
+const millions = (value: number | undefined) => (value === undefined ? '—' : `${(value / 1e6).toFixed(1)} M`);
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
@@ -50,7 +55,7 @@ export function formatReport(report: Report): string {
   const sections = [
     report.header,
     '',
-    'Bundles (built with the construct’s esbuild options; minified)',
+    `Bundles (${report.bundleSource}; minified)`,
     table([
       ['function', 'index.js', 'source map', 'largest parts', 'dead code'],
       ...report.bundles.map((b) => [
@@ -65,18 +70,35 @@ export function formatReport(report: Report): string {
       ]),
     ]),
     '',
-    `Cold start (fresh node process, construct’s environment; median of ${report.coldStartRounds})`,
+    `Cold start (fresh node process, construct’s environment; ${report.coldStartRounds} rounds, each function's process between two bare ones)`,
     table([
-      ['process', 'start → handler ready', 'over bare node', 'CPU time', 'CPU over bare', 'first invocation'],
+      [
+        'function',
+        `CPU over bare p${JUDGED_PERCENTILE} (judged)`,
+        'CPU over bare median',
+        `wall over bare p${JUDGED_PERCENTILE}`,
+        'wall median',
+        'ready (median)',
+        'bare (median)',
+        'first invocation',
+        'instructions over bare',
+      ],
       ...report.coldStart.map((c) => [
-        c.name,
-        ms(c.readyMs),
-        ms(c.overBareMs),
-        ms(c.readyCpuMs),
-        ms(c.cpuOverBareMs),
+        c.service,
+        ms(c.cost.overBareMs),
+        ms(c.cost.overBareMedianMs),
+        ms(c.cost.wallOverBareMs),
+        ms(c.cost.wallOverBareMedianMs),
+        ms(c.cost.readyMs),
+        ms(c.cost.bareReadyMs),
         ms(c.firstCallMs),
+        millions(c.instructionsOverBare),
       ]),
     ]),
+    'over bare: process start to handler ready, minus the quicker bare process beside it, per round (bench/README.md).',
+    report.instructionsNotCounted
+      ? `Instructions not counted: ${report.instructionsNotCounted}.`
+      : `Instructions: main thread, valgrind callgrind, median of ${report.instructionRounds} round(s).`,
     '',
     `Warm latency (${report.iterations} invocations each, loopback Mem0 routes + s3rver + dynalite)`,
     table([

@@ -8,11 +8,14 @@ import { packageRoot } from '../lib/memory-function';
 import { FIXTURES_DIR, readFixture } from '../test/support/fixtures';
 import { lambdaContext } from '../test/support/http-event';
 import { bundleChecks, coldStartChecks, warmChecks, type WarmFigures } from './budgets';
-import { SERVICES, buildFunctionBundles, bundle } from './bundles';
+import { bundleSourceFrom, describeBundleSource, functionBundles } from './bundle-source';
+import { SERVICES, bundle } from './bundles';
 import { MEMORY_COUNTS, SEARCH_CALLER, SEARCH_QUERY, callerWith, seedCaller } from './callers';
 import { measureColdStarts, type ColdStartTarget } from './cold-start';
+import { coldStartCost, type StartupTimes } from './cold-start-verdict';
 import { constructEnvironments, loopbackEnvironment } from './construct-environment';
 import { asConversation, clientDataEvent, ingestEvent, postCallEvent, retrieveEvent } from './events';
+import { countStartupInstructions, instructionsOverBare } from './instructions';
 import { Peers } from './peers';
 import { formatReport, type ColdStartFigure } from './report';
 import { distribution, median, round } from './stats';
@@ -22,7 +25,9 @@ import { runWarm } from './warm/run-warm';
 /**
  * `npm run bench`: bundle sizes, cold starts and warm latency of the four functions against
  * their floors, on loopback peers. Prints a table, writes bench/results.json, exits 1 when a
- * budget (bench/budgets.ts) is missed. `-- --iterations 100 --rounds 5` for a quick look.
+ * budget (bench/budgets.ts) is missed. `-- --iterations 100 --rounds 5 --instruction-rounds 0`
+ * for a quick look; `-- --bundles <dir>` measures prebuilt bundles (bench/bundle-source.ts).
+ * The method is in bench/README.md.
  */
 
 const LONG_CALL = 'elevenlabs/recorded/post_call_transcription.memoir-session-2-35min.json';
@@ -31,12 +36,21 @@ const { values: args } = parseArgs({
   options: {
     iterations: { type: 'string', default: '1000' },
     warmup: { type: 'string', default: '100' },
-    rounds: { type: 'string', default: '15' },
+    rounds: { type: 'string', default: '20' },
+    'instruction-rounds': { type: 'string', default: '3' },
+    bundles: { type: 'string' },
   },
 });
 const ITERATIONS = Number(args.iterations);
 const WARMUP = Number(args.warmup);
 const ROUNDS = Number(args.rounds);
+const INSTRUCTION_ROUNDS = Number(args['instruction-rounds']);
+const BUNDLE_SOURCE = bundleSourceFrom(args.bundles);
+for (const [option, value] of Object.entries({ iterations: ITERATIONS, warmup: WARMUP, rounds: ROUNDS }))
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`--${option} takes a whole number, not ${args[option as 'rounds']}`);
+if (!Number.isInteger(INSTRUCTION_ROUNDS) || INSTRUCTION_ROUNDS < 0)
+  throw new Error(`--instruction-rounds takes a whole number, not ${args['instruction-rounds']}`);
 
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
@@ -49,8 +63,8 @@ async function main(): Promise<number> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'agentic-memory-bench-'));
   const peers = await Peers.start();
   try {
-    progress('bundling the four functions with the construct’s options');
-    const bundles = await buildFunctionBundles(path.join(work, 'functions'));
+    progress(`the four functions: ${describeBundleSource(BUNDLE_SOURCE)}`);
+    const bundles = await functionBundles(BUNDLE_SOURCE, work);
     const workerFile = path.join(work, 'worker', 'index.js');
     await bundle(path.join(packageRoot(), 'bench', 'warm', 'worker.ts'), workerFile);
 
@@ -66,7 +80,7 @@ async function main(): Promise<number> {
     const longCallId = longCallJson.data.conversation_id;
     const longCallCaller = longCallJson.data.metadata.phone_call.external_number;
 
-    progress(`cold starts: ${ROUNDS} fresh processes per function and a bare one`);
+    progress(`cold starts: ${ROUNDS} rounds of bare node, then each function followed by bare node`);
     const fileOf = (service: ServiceName) => bundles.find((b) => b.service === service)!.file;
     let coldIngests = 0;
     const httpOk = (response: unknown) => {
@@ -74,7 +88,6 @@ async function main(): Promise<number> {
         throw new Error(`first invocation answered ${JSON.stringify(response)}`);
     };
     const targets: ColdStartTarget[] = [
-      { name: 'bare node', env: envOf('client-data') },
       {
         name: 'client-data',
         env: envOf('client-data'),
@@ -124,23 +137,29 @@ async function main(): Promise<number> {
         },
       },
     ];
-    const { samples: cold, waitedMs } = await measureColdStarts(targets, ROUNDS, work);
-    if (waitedMs > 0) progress(`cold starts waited ${(waitedMs / 1000).toFixed(1)} s in all for quiet moments`);
-    const bare = cold.get('bare node')!;
-    const coldStart: ColdStartFigure[] = targets.map((t) => {
-      const samples = cold.get(t.name)!;
-      const readyMs = round(median(samples.ready));
-      const readyCpuMs = round(median(samples.readyCpu));
-      if (!t.bundle) return { name: t.name, readyMs, readyCpuMs };
-      return {
-        name: t.name,
-        readyMs,
-        overBareMs: round(readyMs - median(bare.ready)),
-        readyCpuMs,
-        cpuOverBareMs: round(readyCpuMs - median(bare.readyCpu)),
-        firstCallMs: round(median(samples.firstCall)),
-      };
-    });
+    // The bare process: a function's environment (the construct gives all four the same
+    // NODE_OPTIONS, which is what Node itself reads) and no bundle.
+    const bareEnv = envOf('client-data');
+    const cold = await measureColdStarts(targets, bareEnv, ROUNDS, work);
+    const loadAfterColdStarts = os.loadavg()[0];
+
+    progress(
+      INSTRUCTION_ROUNDS > 0
+        ? `instructions: ${INSTRUCTION_ROUNDS} round(s) of bare node and each function under callgrind`
+        : 'instructions: not counted (--instruction-rounds 0)',
+    );
+    const instructions = await countStartupInstructions(
+      targets,
+      bareEnv,
+      INSTRUCTION_ROUNDS,
+      path.join(work, 'callgrind'),
+    );
+    const coldStart: ColdStartFigure[] = targets.map((t) => ({
+      service: t.name as ServiceName,
+      cost: coldStartCost(cold.get(t.name)!.rounds),
+      firstCallMs: round(median(cold.get(t.name)!.firstCallMs)),
+      instructionsOverBare: instructions.measured ? instructionsOverBare(instructions, t.name) : undefined,
+    }));
 
     const warm: WarmFigures[] = [];
     const scenariosOf: Record<ServiceName, WarmScenario[]> = {
@@ -180,11 +199,7 @@ async function main(): Promise<number> {
 
     const checks = [
       ...bundleChecks(bundles),
-      ...coldStartChecks(
-        coldStart
-          .filter((c) => c.overBareMs !== undefined)
-          .map((c) => ({ service: c.name as ServiceName, overBareMs: c.overBareMs! })),
-      ),
+      ...coldStartChecks(coldStart.map((c) => ({ service: c.service, cost: c.cost }))),
       ...warmChecks(warm),
     ];
     const machine = {
@@ -194,13 +209,25 @@ async function main(): Promise<number> {
       platform: `${os.platform()} ${os.release()} ${os.arch()}`,
       node: process.version,
       loadAverageBefore: loadBefore.map((l) => Math.round(l * 100) / 100),
+      loadAverageAfterColdStarts: Math.round(loadAfterColdStarts * 100) / 100,
       loadAverageAfter: os.loadavg().map((l) => Math.round(l * 100) / 100),
     };
     const header = [
       `AgenticMemory bench · ${started.toISOString().replace(/\.\d+Z$/, 'Z')} · ${Math.round((Date.now() - started.getTime()) / 1000)} s`,
       `${machine.cpu}, ${machine.cores} CPUs · ${machine.memoryGb} GB · ${machine.platform} · Node ${machine.node} · load ${machine.loadAverageBefore[0]} → ${machine.loadAverageAfter[0]}`,
     ].join('\n');
-    const report = { header, bundles, coldStart, coldStartRounds: ROUNDS, warm, iterations: ITERATIONS, checks };
+    const report = {
+      header,
+      bundleSource: describeBundleSource(BUNDLE_SOURCE),
+      bundles,
+      coldStart,
+      coldStartRounds: ROUNDS,
+      instructionsNotCounted: instructions.measured ? undefined : instructions.reason,
+      instructionRounds: INSTRUCTION_ROUNDS,
+      warm,
+      iterations: ITERATIONS,
+      checks,
+    };
     console.log(formatReport(report));
     writeFileSync(
       path.join(packageRoot(), 'bench', 'results.json'),
@@ -208,12 +235,28 @@ async function main(): Promise<number> {
         {
           date: started.toISOString(),
           machine,
-          settings: { iterations: ITERATIONS, warmup: WARMUP, coldStartRounds: ROUNDS, coldStartQuietWaitMs: waitedMs },
+          settings: {
+            iterations: ITERATIONS,
+            warmup: WARMUP,
+            coldStartRounds: ROUNDS,
+            instructionRounds: INSTRUCTION_ROUNDS,
+            bundles: BUNDLE_SOURCE,
+          },
           bundles: bundles.map(({ file: _file, ...b }) => b),
           coldStart,
-          coldStartSamples: Object.fromEntries(
-            [...cold].map(([name, s]) => [name, { readyMs: s.ready.map(round), readyCpuMs: s.readyCpu.map(round) }]),
+          coldStartRounds: Object.fromEntries(
+            [...cold].map(([name, s]) => [
+              name,
+              s.rounds.map((r) => ({
+                bareBefore: roundTimes(r.bareBefore),
+                function: roundTimes(r.function),
+                bareAfter: roundTimes(r.bareAfter),
+              })),
+            ]),
           ),
+          instructions: instructions.measured
+            ? { bare: instructions.bare, functions: Object.fromEntries(instructions.functions) }
+            : { notCounted: instructions.reason },
           warm: warm.map((w) => ({
             ...w,
             ratioP50: round(w.handler.p50 / w.floor.p50),
@@ -232,6 +275,8 @@ async function main(): Promise<number> {
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+const roundTimes = (t: StartupTimes) => ({ readyMs: round(t.readyMs), readyCpuMs: round(t.readyCpuMs) });
 
 main().then(
   (code) => process.exit(code),

@@ -73,7 +73,11 @@ describe('the bundled retrieve function against the Mem0 routes', () => {
 
   beforeAll(async () => {
     mem0 = await startMem0Server();
-    secretsManager = await SecretsManagerLoopback.start({ 'am/mem0': mem0.apiKey, 'am/retrieve': retrieveKey });
+    secretsManager = await SecretsManagerLoopback.start({
+      'am/mem0': mem0.apiKey,
+      'am/retrieve': retrieveKey,
+      'am/memory-token': 'mtk_bundle_test_0123456789',
+    });
     mem0.seed({ userId: caller, memory: 'Grew up in Duluth, Minnesota', metadata: { type: 'semantic' } });
   });
   afterAll(async () => {
@@ -90,7 +94,11 @@ describe('the bundled retrieve function against the Mem0 routes', () => {
       secretsManagerEndpoint: secretsManager.endpoint,
       dynamoDbEndpoint: 'http://127.0.0.1:9',
       idempotencyTable: 'unused',
-      secretIds: { MEM0_API_KEY_SECRET_ID: 'am/mem0', RETRIEVE_API_KEY_SECRET_ID: 'am/retrieve' },
+      secretIds: {
+        MEM0_API_KEY_SECRET_ID: 'am/mem0',
+        RETRIEVE_API_KEY_SECRET_ID: 'am/retrieve',
+        MEMORY_TOKEN_KEY_SECRET_ID: 'am/memory-token',
+      },
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     const invocation = {

@@ -60,14 +60,18 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export class HttpBridge {
   private readonly server: Server;
   private readonly routes = new Map<string, Route>();
+  /** No routes yet: the port is taken first, so that a start fails on a busy port before it creates anything. */
+  private starting: boolean;
   private closing?: Promise<void>;
 
+  /** `routes` undefined: everything answers 503 until `setRoutes`. */
   constructor(
-    routes: Route[],
+    routes: Route[] | undefined,
     private readonly logger: Logger,
     timeouts: Partial<RequestTimeouts> = {},
   ) {
-    for (const route of routes) this.routes.set(`${route.method} ${route.path}`, route);
+    this.starting = routes === undefined;
+    for (const route of routes ?? []) this.routes.set(`${route.method} ${route.path}`, route);
     const limits = { ...DEFAULT_REQUEST_TIMEOUTS, ...timeouts };
     const options = {
       headersTimeout: limits.headersTimeoutMs,
@@ -98,6 +102,12 @@ export class HttpBridge {
     return (this.server.address() as AddressInfo).port;
   }
 
+  /** The functions behind a bridge made without routes; requests are served from now on. */
+  setRoutes(routes: Route[]): void {
+    for (const route of routes) this.routes.set(`${route.method} ${route.path}`, route);
+    this.starting = false;
+  }
+
   /** Stops accepting connections and resolves once every request in flight has been answered. */
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
@@ -122,6 +132,14 @@ export class HttpBridge {
       if (this.closing) this.server.closeIdleConnections();
     });
 
+    if (this.starting) {
+      request.resume();
+      return send(response, {
+        statusCode: 503,
+        headers: { 'retry-after': '1' },
+        body: '{"message":"Service Unavailable: starting"}',
+      });
+    }
     if (!route) {
       request.resume();
       const allowed = [...this.routes.values()].filter((r) => r.path === url.pathname).map((r) => r.method);

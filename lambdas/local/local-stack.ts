@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSEvent } from 'aws-lambda';
@@ -130,15 +130,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   applyProcessDefaults(env);
 
-  await mkdir(home, { recursive: true, mode: 0o700 });
-  const lock = await lockDataDirectory(home);
-  const cleanups: Array<() => Promise<void>> = [() => lock.release()];
+  // The port first: a start that cannot have it (in use, not allowed) fails before it creates anything.
+  const stackLogger = createLocalPowertools('local', log).logger;
+  const http = new HttpBridge(undefined, stackLogger);
+  const host = options.host ?? DEFAULT_HOST;
+  const port = await http.listen(options.port ?? DEFAULT_PORT, host);
+  // Stopping: no new requests and the ones in flight answered first, then the rest in reverse order.
+  const cleanups: Array<() => Promise<void>> = [];
   const cleanUp = async () => {
+    await http.close();
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   };
+  // The first directory this start made (the data directory, or a parent of it), if any.
+  let createdDirectory: string | undefined;
+  let locked = false;
 
   try {
-    const stackLogger = createLocalPowertools('local', log).logger;
+    createdDirectory = await mkdir(home, { recursive: true, mode: 0o700 });
+    const lock = await lockDataDirectory(home);
+    locked = true;
+    cleanups.push(() => lock.release());
     const {
       keys,
       sources: keySources,
@@ -279,10 +290,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           }),
       },
     ];
-    const http = new HttpBridge(routes, stackLogger);
-    const host = options.host ?? DEFAULT_HOST;
-    const port = await http.listen(options.port ?? DEFAULT_PORT, host);
-    cleanups.push(() => http.close());
+    http.setRoutes(routes);
 
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     // For the admin CLI on the same directory: where this stack's endpoints and archive listen.
@@ -324,6 +332,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
   } catch (error) {
     await cleanUp();
+    // A data directory this start made holds nothing anyone else wrote (they would have needed its lock).
+    if (createdDirectory && locked) await rm(createdDirectory, { recursive: true, force: true });
     throw error;
   }
 }

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { removeHome, tempHome } from './local-stack-support';
 
@@ -60,6 +62,42 @@ describe('npm start (bin/local.ts)', () => {
       expect(stderr).toBe('');
     } finally {
       if (child.exitCode === null) signalGroup('SIGKILL');
+    }
+  }, 30_000);
+});
+
+describe('npm start on a port in use', () => {
+  let parent: string;
+
+  beforeAll(async () => {
+    parent = await tempHome();
+  });
+  afterAll(async () => {
+    await removeHome(parent);
+  });
+
+  it('exits 1 naming the port, and leaves no data directory or keys behind', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    const home = path.join(parent, 'home');
+    try {
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        PORT: String(port),
+        AGENTIC_MEMORY_HOME: home,
+      };
+      const child = spawn(TSX, ['bin/local.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+
+      expect(code).toBe(1);
+      expect(stderr).toContain(`agentic-memory: port ${port} on 127.0.0.1 is in use`);
+      expect(existsSync(home)).toBe(false);
+    } finally {
+      holder.close();
     }
   }, 30_000);
 });

@@ -300,3 +300,29 @@ async function getBytes(s3: EmbeddedS3, key: string): Promise<Uint8Array> {
     client.destroy();
   }
 }
+
+describe('HttpBridge made before its routes', () => {
+  it('holds the port and answers 503 (retry shortly) until the routes are set, then serves them', async () => {
+    const bridge = new HttpBridge(undefined, new Logger({ logLevel: 'SILENT' }));
+    const base = `http://127.0.0.1:${await bridge.listen(0, '127.0.0.1')}`;
+    try {
+      const starting = await fetch(`${base}/health`);
+      expect(starting.status).toBe(503);
+      expect(starting.headers.get('retry-after')).toBe('1');
+
+      bridge.setRoutes([
+        {
+          method: 'GET',
+          path: '/health',
+          functionName: 'health',
+          handler: async () => ({ statusCode: 200, body: '{}' }),
+        },
+      ]);
+
+      expect((await fetch(`${base}/health`)).status).toBe(200);
+      expect((await fetch(`${base}/elsewhere`)).status).toBe(404);
+    } finally {
+      await bridge.close();
+    }
+  });
+});

@@ -12,7 +12,7 @@ import { bundleSourceFrom, describeBundleSource, functionBundles } from './bundl
 import { SERVICES, bundle } from './bundles';
 import { MEMORY_COUNTS, SEARCH_CALLER, SEARCH_QUERY, callerWith, seedCaller } from './callers';
 import { measureColdStarts, type ColdStartTarget } from './cold-start';
-import { coldStartCost, type StartupTimes } from './cold-start-verdict';
+import { JUDGED_FIGURE, JUDGED_PERCENTILE, coldStartCost, type StartupTimes } from './cold-start-verdict';
 import { constructEnvironments, loopbackEnvironment } from './construct-environment';
 import { asConversation, clientDataEvent, ingestEvent, postCallEvent, retrieveEvent } from './events';
 import { countStartupInstructions, instructionsOverBare } from './instructions';
@@ -241,6 +241,7 @@ async function main(): Promise<number> {
             coldStartRounds: ROUNDS,
             instructionRounds: INSTRUCTION_ROUNDS,
             bundles: BUNDLE_SOURCE,
+            coldStartJudgedOn: { figure: JUDGED_FIGURE, percentile: JUDGED_PERCENTILE },
           },
           bundles: bundles.map(({ file: _file, ...b }) => b),
           coldStart,

@@ -41,8 +41,14 @@ export interface LoopbackStrategy {
 }
 
 export interface AgentCoreBehaviour {
-  /** normal: answer; throttle: 429 ThrottledException; status: `status` with `errorType`; hang: never answer; reset: drop the connection. */
-  mode: 'normal' | 'throttle' | 'status' | 'hang' | 'reset';
+  /**
+   * normal: answer; throttle: 429 ThrottledException; status: `status` with `errorType`; hang: never
+   * answer; reset: drop the connection; recordFailures: a batch answers 201/200 with every record in
+   * `failedRecords` under `errorCode`.
+   */
+  mode: 'normal' | 'throttle' | 'status' | 'hang' | 'reset' | 'recordFailures';
+  /** For `recordFailures`. Default 500. */
+  errorCode?: number;
   /** For `status`. Default 500. */
   status?: number;
   /** For `status`. Default ServiceException. */
@@ -53,6 +59,8 @@ export interface AgentCoreBehaviour {
   times?: number;
   /** Only these operations misbehave. Default: every operation. */
   operations?: string[];
+  /** Answer this many of those requests normally first. Default 0. */
+  after?: number;
 }
 
 export interface RecordedAgentCoreRequest {
@@ -143,6 +151,7 @@ export class AgentCoreLoopbackServer {
   private readonly clientTokens = new Map<string, unknown>();
   private behaviour: AgentCoreBehaviour = { mode: 'normal' };
   private remaining: number | undefined;
+  private spared = 0;
   private address?: AddressInfo;
 
   constructor(
@@ -173,6 +182,7 @@ export class AgentCoreLoopbackServer {
   behave(behaviour: AgentCoreBehaviour): void {
     this.behaviour = behaviour;
     this.remaining = behaviour.times;
+    this.spared = behaviour.after ?? 0;
   }
 
   /** Resolves once every extraction scheduled so far has run. */
@@ -256,6 +266,17 @@ export class AgentCoreLoopbackServer {
       sendError(response, new ServiceError(429, 'ThrottledException', 'Rate exceeded'));
       return;
     }
+    if (fault?.mode === 'recordFailures' && Array.isArray(body?.records)) {
+      const failedRecords = body.records.map((record: unknown) => ({
+        memoryRecordId: String((record as Record<string, unknown>).memoryRecordId ?? newRecordId()),
+        requestIdentifier: (record as Record<string, unknown>).requestIdentifier,
+        status: 'FAILED',
+        errorCode: fault.errorCode ?? 500,
+        errorMessage: 'Injected record failure',
+      }));
+      send(response, operation === 'BatchCreateMemoryRecords' ? 201 : 200, { successfulRecords: [], failedRecords });
+      return;
+    }
     if (fault?.mode === 'status') {
       const status = fault.status ?? 500;
       sendError(response, new ServiceError(status, fault.errorType ?? 'ServiceException', 'Injected failure'));
@@ -282,6 +303,10 @@ export class AgentCoreLoopbackServer {
     const behaviour = this.behaviour;
     if (behaviour.mode === 'normal' && !behaviour.delayMs) return undefined;
     if (behaviour.operations && !behaviour.operations.includes(operation)) return undefined;
+    if (this.spared > 0) {
+      this.spared -= 1;
+      return undefined;
+    }
     if (this.remaining !== undefined) {
       this.remaining -= 1;
       if (this.remaining <= 0) this.behave({ mode: 'normal' });

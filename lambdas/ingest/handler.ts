@@ -10,9 +10,18 @@ interface S3Notification {
   Event?: string;
 }
 
+/** The log line of each failed attempt, with the inbox `key` and the `error`: where a dead letter's cause is on AWS. */
+export const INGEST_FAILED_MESSAGE = 'ingest failed; the message will be retried';
+
 export interface IngestHandlerDependencies {
   tools: Powertools;
   ingestArchivedPayload: (key: string, context: Context, delivery: Delivery) => Promise<IngestOutcome>;
+  /**
+   * Told why a record failed, before it is reported back as failed. A partial batch response
+   * carries only the record's id: a host that keeps dead letters itself (the local stack) keeps
+   * the cause with them this way. On AWS the cause is in this function's log.
+   */
+  onRecordFailed?: (record: SQSRecord, error: unknown) => void;
 }
 
 /**
@@ -34,7 +43,8 @@ export function createIngestHandler(deps: IngestHandlerDependencies) {
         if (result.outcome === 'ingested') tools.metrics.addMetric(METRIC.ingestSucceeded, MetricUnit.Count, 1);
       } catch (error) {
         tools.metrics.addMetric(METRIC.ingestFailed, MetricUnit.Count, 1);
-        tools.logger.error('ingest failed; the message will be retried', { key, error: loggableError(error) });
+        tools.logger.error(INGEST_FAILED_MESSAGE, { key, error: loggableError(error) });
+        deps.onRecordFailed?.(record, error);
         throw error;
       } finally {
         tools.logger.resetKeys();

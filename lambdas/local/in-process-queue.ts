@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { loggableError, redactedMessage } from '../shared/logging';
+import { loggableError } from '../shared/logging';
+import { failureCause } from './failure-cause';
 import { LOCAL_ACCOUNT, LOCAL_REGION, localLambdaContext } from './lambda-context';
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
@@ -13,6 +14,8 @@ export interface QueueMessage {
   /** Deliveries so far, SQS's ApproximateReceiveCount. */
   receiveCount: number;
   firstReceivedAt?: number;
+  /** Why the handler failed the current delivery, as it told the queue (`recordFailure`). */
+  failure?: string;
 }
 
 export interface InProcessQueueOptions {
@@ -29,7 +32,7 @@ export interface InProcessQueueOptions {
   maxRetryDelayMs: number;
   /** A message the handler processed: deleted from the queue. */
   onDelivered(message: QueueMessage): Promise<void>;
-  /** A message that failed `maxReceiveCount` times. */
+  /** A message that failed `maxReceiveCount` times; `reason` is why its last delivery failed. */
   onDeadLetter(message: QueueMessage, reason: string): Promise<void>;
   logger: Logger;
 }
@@ -56,6 +59,16 @@ export class InProcessQueue {
     if (this.stopped) return;
     this.ready.push({ messageId: randomUUID(), body, sentAt: Date.now(), receiveCount: 0 });
     this.drainSoon();
+  }
+
+  /**
+   * Why the handler is failing a record it is processing. A partial batch response names the
+   * failed records and nothing more (SQS keeps no reason either): the consumer tells the queue
+   * here, and the dead letter carries the cause instead of a bare "failed".
+   */
+  recordFailure(messageId: string, cause: string): void {
+    const message = this.processing.find((candidate) => candidate.messageId === messageId);
+    if (message) message.failure = cause;
   }
 
   /** Messages waiting, in backoff or being processed. */
@@ -121,9 +134,10 @@ export class InProcessQueue {
     for (const message of batch) {
       message.receiveCount += 1;
       message.firstReceivedAt ??= now;
+      message.failure = undefined;
     }
     let failed: Set<string>;
-    let reason = 'the handler reported the record as failed';
+    let batchFailure: string | undefined;
     this.inFlight = batch.length;
     this.processing = batch;
     try {
@@ -133,7 +147,7 @@ export class InProcessQueue {
       );
       failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
     } catch (error) {
-      reason = `the handler failed: ${redactedMessage(error)}`;
+      batchFailure = `the handler failed: ${failureCause(error)}`;
       options.logger.error(`${options.functionName} failed; the whole batch will be retried`, {
         error: loggableError(error),
       });
@@ -144,6 +158,8 @@ export class InProcessQueue {
       if (!failed.has(message.messageId)) {
         await this.settle('delivered', () => options.onDelivered(message));
       } else if (message.receiveCount >= options.maxReceiveCount) {
+        const reason =
+          batchFailure ?? message.failure ?? 'the handler reported the record as failed without saying why';
         await this.settle('dead-lettered', () => options.onDeadLetter(message, reason));
       } else {
         this.redeliverLater(message);

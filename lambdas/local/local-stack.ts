@@ -27,6 +27,7 @@ import { EmbeddedMemoryStore } from '../shared/memory/embedded-store';
 import type { MemoryStore } from '../shared/memory';
 import { lockDataDirectory } from './data-directory-lock';
 import { DeadLetterFolder } from './dead-letter-folder';
+import { failureCause } from './failure-cause';
 import { objectCreatedNotification, startEmbeddedS3, type EmbeddedS3 } from './embedded-s3';
 import { FileIdempotencyStore } from './file-idempotency-store';
 import { HttpBridge, type Route } from './http-bridge';
@@ -191,6 +192,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         idempotency: idempotentWrites(idempotency),
         recordings: localRecordings(env, s3.archive, settings.ingest.recordingDeadlineMs),
       }),
+      // Why a record failed, kept with its dead letter (`queue` is made below, before anything is delivered).
+      onRecordFailed: (record, error) => queue.recordFailure(record.messageId, failureCause(error)),
     });
 
     const ledger = await IngestLedger.open(path.join(home, 'ingest-ledger.jsonl'));

@@ -104,6 +104,49 @@ describe('InProcessQueue', () => {
     expect(delivered.map((m) => m.body)).toEqual(['one', 'two']);
   });
 
+  it('dead-letters with the cause the consumer gave for the last failed delivery, not an earlier one', async () => {
+    let delivery = 0;
+    const { queue, deadLettered } = queueWith(async (event) => {
+      delivery += 1;
+      for (const record of event.Records) {
+        queue.recordFailure(record.messageId, delivery < 3 ? 'Mem0 answered 503' : 'connect ECONNREFUSED 127.0.0.1:4');
+      }
+      return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
+    });
+    queue.send('poison');
+    await queue.idle();
+
+    expect(deadLettered.map((letter) => letter.reason)).toEqual(['connect ECONNREFUSED 127.0.0.1:4']);
+  });
+
+  it('says so when the consumer failed a record without giving a cause', async () => {
+    let delivery = 0;
+    const { queue, deadLettered } = queueWith(async (event) => {
+      delivery += 1;
+      // A cause given on an earlier delivery is not carried over to one that gave none.
+      if (delivery === 1) queue.recordFailure(event.Records[0].messageId, 'an earlier cause');
+      return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
+    });
+    queue.send('poison');
+    await queue.idle();
+
+    expect(deadLettered[0].reason).toBe('the handler reported the record as failed without saying why');
+  });
+
+  it('dead-letters a batch whose handler throws with the error and its causes, redacted', async () => {
+    const { queue, deadLettered } = queueWith(async () => {
+      throw new Error('could not reach the archive', {
+        cause: new Error('connect ECONNREFUSED for caller +16125550142'),
+      });
+    });
+    queue.send('one');
+    await queue.idle();
+
+    expect(deadLettered[0].reason).toBe(
+      'the handler failed: could not reach the archive ← connect ECONNREFUSED for caller …0142',
+    );
+  });
+
   it('stop() waits for the batch in flight and delivers nothing afterwards', async () => {
     let release!: () => void;
     const handled: string[] = [];

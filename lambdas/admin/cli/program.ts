@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { parseCallerId, parseMemoryIdentity, type CallerId } from '../../shared/caller';
 import { MemoryStoreError } from '../../shared/memory';
+import { INGEST_FAILED_MESSAGE } from '../../ingest/handler';
 import { AdminError, EXIT, notFound, usageError } from '../admin-error';
 import { openAwsDeployment } from '../aws/aws-deployment';
 import { fromAwsError } from '../aws/aws-errors';
@@ -428,6 +429,12 @@ function describeStatus(description: string, status: QueueStatus, say: (line?: s
   for (const letter of failures.deadLettered) {
     say(
       `    ${letter.at ?? 'unknown time'}  ${letter.keys.join(', ') || '(no inbox key)'}${letter.reason ? `  ${letter.reason}` : ''}`,
+    );
+  }
+  // SQS keeps no reason with a dead letter: the worker logged each failed attempt with its key.
+  if (failures.deadLettered.some((letter) => !letter.reason)) {
+    say(
+      `    why: the ingest function's log (CloudWatch Logs Insights: filter message = "${INGEST_FAILED_MESSAGE}" and key = "<key>")`,
     );
   }
 }

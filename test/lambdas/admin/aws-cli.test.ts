@@ -298,6 +298,21 @@ describe('queue operations on AWS', () => {
     expect(await bed.redeliver([JSON.parse(body) as S3Event])).toEqual({ batchItemFailures: [] });
     expect(bed.mem0.memoriesOf('+12065550123')).toHaveLength(memories);
   });
+
+  it('status: for a dead letter (SQS keeps no reason) points to the failures the ingest function logged', async () => {
+    const dead = plane.queue(deadLetterQueueUrl);
+    const key = 'post-call/raw/2026-11-19/conv_why/post_call_transcription-0123456789abcdef.json';
+    dead.send(JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Put', s3: { object: { key } } }] }));
+
+    const run = await cli(['status', ...aws]);
+    dead.messages.length = 0;
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(key);
+    expect(run.stdout).toContain(
+      `why: the ingest function's log (CloudWatch Logs Insights: filter message = "ingest failed; the message will be retried" and key = "<key>")`,
+    );
+  });
 });
 
 describe('secrets on AWS', () => {

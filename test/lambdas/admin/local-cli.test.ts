@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { demoCall } from '../../../lambdas/local/demo-call';
 import { S3RVER_CREDENTIALS } from '../../../lambdas/local/embedded-s3';
@@ -400,5 +401,46 @@ describe('dead letters of a local stack on Mem0 (loopback Mem0 server)', () => {
     expect(replay.code).toBe(0);
     expect(mem0.memoriesOf(MARGARET).length).toBeGreaterThan(0);
     expect(dynamicVariables(await preCall(test.stack, MARGARET)).returning_caller).toBe('yes');
+  });
+});
+
+describe('a dead letter of a local stack says why ingestion failed', () => {
+  let home: string;
+  let test: TestStack;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    home = await tempHome();
+    // A Mem0 host that refuses connections: the memory store is down.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    env = { MEM0_API_KEY: 'm0-test-key-for-a-refusing-host', MEM0_HOST: `http://127.0.0.1:${port}` };
+    test = await startTestStack(home, { env, ingest: { maxReceiveCount: 2, retryDelayMs: 10, maxRetryDelayMs: 20 } });
+  });
+  afterAll(async () => {
+    await test.stack.stop();
+    await removeHome(home);
+  });
+
+  it('status names the cause (the memory store refused the connection), in text and in --json', async () => {
+    const call = demoCall({ callerId: DANIEL, callerName: 'Daniel Okafor' });
+    expect((await postCall(test.stack, JSON.stringify(call.payload))).status).toBe(200);
+    await test.stack.ingestIdle();
+
+    const status = await cli(['status', '--local', '--home', home], { env });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(
+      new RegExp(
+        `/${call.conversationId}/post_call_transcription-\\S+ {2}Mem0 \\w+ failed: .*ECONNREFUSED 127\\.0\\.0\\.1`,
+      ),
+    );
+    expect(status.stdout).not.toContain('the handler reported the record as failed');
+
+    const json = await cli(['status', '--local', '--home', home, '--json'], { env });
+    const [letter] = (JSON.parse(json.stdout) as { recentFailures: { deadLettered: Array<{ reason: string }> } })
+      .recentFailures.deadLettered;
+    expect(letter.reason).toMatch(/^Mem0 \w+ failed: .* ← connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
   });
 });

@@ -1,17 +1,7 @@
-import { archiveFromEnvironment } from '../shared/aws/archive-from-environment';
 import { mem0FromEnvironment } from '../shared/aws/mem0-from-environment';
-import { ENV, SecretsManagerSecrets, clientDataSettings } from '../shared/config';
-import { SourceAllowList } from '../shared/http';
-import { createPowertools } from '../shared/powertools';
-import { createClientDataHandler } from './handler';
+import { requireMemoryBackend } from '../shared/config/memory-backend';
+import { clientDataFunction } from './wiring';
 
-const secrets = new SecretsManagerSecrets();
+requireMemoryBackend('mem0');
 
-export const handler = createClientDataHandler({
-  secrets,
-  memory: mem0FromEnvironment(secrets),
-  archive: archiveFromEnvironment(),
-  settings: clientDataSettings(),
-  tools: createPowertools('client-data'),
-  allowList: SourceAllowList.fromEnvironment(process.env[ENV.allowedSourceIps]),
-});
+export const handler = clientDataFunction((secrets) => mem0FromEnvironment(secrets));

@@ -1,26 +1,7 @@
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { archiveFromEnvironment } from '../shared/aws/archive-from-environment';
 import { mem0FromEnvironment } from '../shared/aws/mem0-from-environment';
-import { ENV, SecretsManagerSecrets, ingestSettings, requiredEnv } from '../shared/config';
-import { createPowertools } from '../shared/powertools';
-import { createIngestHandler } from './handler';
-import { idempotentWrites } from './idempotency';
-import { createPayloadIngester } from './ingest-archived-payload';
-import { recordingsFromEnvironment } from './recordings-from-environment';
+import { requireMemoryBackend } from '../shared/config/memory-backend';
+import { ingestFunction } from './wiring';
 
-const tools = createPowertools('ingest');
-const secrets = new SecretsManagerSecrets();
-const settings = ingestSettings();
+requireMemoryBackend('mem0');
 
-export const handler = createIngestHandler({
-  tools,
-  ingestArchivedPayload: createPayloadIngester({
-    archive: archiveFromEnvironment(),
-    memory: mem0FromEnvironment(secrets),
-    tools,
-    memoryWriteDeadlineMs: settings.memoryWriteDeadlineMs,
-    memoryScope: settings.memoryScope,
-    idempotency: idempotentWrites(new DynamoDBPersistenceLayer({ tableName: requiredEnv(ENV.idempotencyTable) })),
-    recordings: recordingsFromEnvironment(secrets),
-  }),
-});
+export const handler = ingestFunction((secrets) => mem0FromEnvironment(secrets));

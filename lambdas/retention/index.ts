@@ -1,12 +1,7 @@
 import { mem0FromEnvironment } from '../shared/aws/mem0-from-environment';
-import { SecretsManagerSecrets, retentionSettings } from '../shared/config';
-import { createPowertools } from '../shared/powertools';
-import { createRetentionHandler } from './handler';
+import { requireMemoryBackend } from '../shared/config/memory-backend';
+import { retentionFunction } from './wiring';
 
-const tools = createPowertools('retention');
+requireMemoryBackend('mem0');
 
-export const handler = createRetentionHandler({
-  tools,
-  memory: mem0FromEnvironment(new SecretsManagerSecrets()),
-  settings: retentionSettings(),
-});
+export const handler = retentionFunction((secrets) => mem0FromEnvironment(secrets));

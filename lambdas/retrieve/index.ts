@@ -1,13 +1,7 @@
 import { mem0FromEnvironment } from '../shared/aws/mem0-from-environment';
-import { SecretsManagerSecrets, retrieveSettings } from '../shared/config';
-import { createPowertools } from '../shared/powertools';
-import { createRetrieveHandler } from './handler';
+import { requireMemoryBackend } from '../shared/config/memory-backend';
+import { retrieveFunction } from './wiring';
 
-const secrets = new SecretsManagerSecrets();
+requireMemoryBackend('mem0');
 
-export const handler = createRetrieveHandler({
-  secrets,
-  memory: mem0FromEnvironment(secrets),
-  settings: retrieveSettings(),
-  tools: createPowertools('retrieve'),
-});
+export const handler = retrieveFunction((secrets) => mem0FromEnvironment(secrets));

@@ -46,7 +46,9 @@ export async function gettingStarted(stack: LocalStack, env: Record<string, stri
   const memory =
     stack.memoryBackend === 'mem0'
       ? `Mem0 Cloud (${env.MEM0_HOST || 'https://api.mem0.ai'})`
-      : `embedded store in ${path.join(stack.home, 'memory')}`;
+      : stack.memoryBackend === 'agentcore'
+        ? `AgentCore Memory ${env.AGENTCORE_MEMORY_ID} (${env.AGENTCORE_ENDPOINT || `AWS, ${env.AWS_REGION || 'us-east-1'}`})`
+        : `embedded store in ${path.join(stack.home, 'memory')}`;
   const portOf = new URL(stack.url).port;
   const tokens = configuration.retrieveAuth !== 'key';
   const preCallCurl = [

@@ -13,7 +13,6 @@ import { RAW_POST_CALL_PREFIX, type S3Archive } from '../shared/archive';
 import { S3RecordingArchive } from '../shared/archive/recording-archive';
 import type { MemoryScope } from '../shared/caller';
 import { ElevenLabsRecordings } from '../shared/elevenlabs/recordings';
-import { mem0FromEnvironment } from '../shared/aws/wiring';
 import {
   ENV,
   StaticSecrets,
@@ -23,8 +22,6 @@ import {
   type RetrieveAuth,
 } from '../shared/config';
 import { SourceAllowList, jsonResponse } from '../shared/http';
-import { EmbeddedMemoryStore } from '../shared/memory/embedded-store';
-import type { MemoryStore } from '../shared/memory';
 import { lockDataDirectory } from './data-directory-lock';
 import { DeadLetterFolder } from './dead-letter-folder';
 import { failureCause } from './failure-cause';
@@ -33,6 +30,7 @@ import { FileIdempotencyStore } from './file-idempotency-store';
 import { HttpBridge, type Route } from './http-bridge';
 import { InProcessQueue, type QueueMessage } from './in-process-queue';
 import { IngestLedger } from './ingest-ledger';
+import { localMemoryBackend, localMemoryStore, type LocalMemoryBackend } from './local-memory-store';
 import { createLocalPowertools, writeToConsole, type LocalLogOptions } from './local-powertools';
 import {
   loadOrCreateLocalKeys,
@@ -77,7 +75,7 @@ export interface LocalStack {
   keysSavedFromEnvironment: Partial<Record<KeyName, EnvironmentKeySaving>>;
   keysFile: string;
   home: string;
-  memoryBackend: 'embedded' | 'mem0';
+  memoryBackend: LocalMemoryBackend;
   /** The embedded S3 server of the archive. */
   archive: { endpoint: string; bucket: string };
   /** As read from the environment: whose memory a call uses, how a search authenticates, the token lifetime. */
@@ -159,10 +157,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     } = await loadOrCreateLocalKeys(home, env);
     const mem0ApiKey = env.MEM0_API_KEY?.trim() || undefined;
     const secrets = new StaticSecrets({ ...keys, ...(mem0ApiKey ? { mem0ApiKey } : {}) });
-    const memoryBackend = mem0ApiKey ? 'mem0' : 'embedded';
-    const memory: MemoryStore = mem0ApiKey
-      ? mem0FromEnvironment(secrets, env)
-      : new EmbeddedMemoryStore({ directory: path.join(home, 'memory') });
+    const memoryBackend = localMemoryBackend(env);
+    const memory = localMemoryStore(memoryBackend, {
+      env,
+      home,
+      secrets,
+      requestTimeoutMs: settings.ingest.memoryWriteDeadlineMs,
+    });
 
     // Repairs what a crash left half-written before it serves (see embedded-s3.ts).
     const s3 = await startEmbeddedS3({

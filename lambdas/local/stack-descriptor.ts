@@ -13,7 +13,7 @@ export interface LocalStackDescriptor {
   url: string;
   archiveEndpoint: string;
   bucket: string;
-  memoryBackend: 'embedded' | 'mem0';
+  memoryBackend: 'embedded' | 'mem0' | 'agentcore';
   startedAt: string;
   /**
    * The handlers' configuration the admin CLI depends on, spelled as the environment spells it

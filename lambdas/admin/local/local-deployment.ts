@@ -5,6 +5,7 @@ import { createS3Client } from '../../shared/archive/archive';
 import { ENV } from '../../shared/config';
 import { EmbeddedMemoryStore } from '../../shared/memory/embedded-store';
 import { Mem0MemoryStore, mem0Client } from '../../shared/memory/mem0-store';
+import { agentCoreFromEnvironment } from '../../shared/aws/agentcore-from-environment';
 import type { MemoryStore } from '../../shared/memory';
 import { S3RVER_CREDENTIALS } from '../../local/embedded-s3';
 import { LOCAL_REGION } from '../../local/lambda-context';
@@ -49,7 +50,12 @@ export async function openLocalDeployment(options: LocalDeploymentOptions): Prom
   }
   const running = await readStackDescriptor(home);
   let started: LocalStack | undefined;
-  let target: { url: string; archiveEndpoint: string; bucket: string; memoryBackend: 'embedded' | 'mem0' };
+  let target: {
+    url: string;
+    archiveEndpoint: string;
+    bucket: string;
+    memoryBackend: 'embedded' | 'mem0' | 'agentcore';
+  };
   let configuration: DeploymentConfiguration;
   if (running && isRunning(running.pid)) {
     target = running;
@@ -137,9 +143,16 @@ function environmentConfiguration(env: Env) {
   };
 }
 
-/** The memory store the stack uses: its files, or Mem0 with the key from this environment. */
-function localMemory(home: string, backend: 'embedded' | 'mem0', env: Env): MemoryStore {
+/** The memory store the stack uses: its files, Mem0 or AgentCore, configured from this environment as for npm start. */
+function localMemory(home: string, backend: 'embedded' | 'mem0' | 'agentcore', env: Env): MemoryStore {
   if (backend === 'embedded') return new EmbeddedMemoryStore({ directory: path.join(home, 'memory') });
+  if (backend === 'agentcore') {
+    if (env.MEMORY_BACKEND?.trim() !== 'agentcore' || !env.AGENTCORE_MEMORY_ID?.trim())
+      throw usageError(
+        'the local stack keeps memories in AgentCore: set MEMORY_BACKEND=agentcore, AGENTCORE_MEMORY_ID (and AGENTCORE_ENDPOINT) as for npm start',
+      );
+    return agentCoreFromEnvironment({ env });
+  }
   const apiKey = env.MEM0_API_KEY?.trim();
   if (!apiKey)
     throw usageError('the local stack keeps memories in Mem0: set MEM0_API_KEY (and MEM0_HOST) as for npm start');

@@ -1,6 +1,7 @@
 import type { Event as AgentCoreEvent, MemoryRecordSummary } from '@aws-sdk/client-bedrock-agentcore';
 import { conversationIdOfSession, parseNamespace, typeNamespace } from './agentcore-ids';
 import { decodeEntries, type DecodedEntries } from './agentcore-metadata';
+import { callerSnippets } from './caller-snippets';
 import type { Memory, MemoryMetadata, MemoryType } from './memory-store';
 
 /**
@@ -122,21 +123,28 @@ export function eventMemory(event: AgentCoreEvent): Memory | undefined {
   return memory;
 }
 
-/** The caller's own turns of an event, as short-term stand-ins for facts not extracted yet. */
+/**
+ * The caller's own words in an event, as the embedded store keeps them (short snippets, small
+ * talk left out): stand-ins for the facts long-term extraction has not produced yet.
+ */
 export function callerTurnMemories(event: AgentCoreEvent): Memory[] {
   if (!event.sessionId || !event.eventId) return [];
+  const turns = (event.payload ?? []).flatMap((item) => {
+    const text = item.conversational?.content?.text;
+    return item.conversational?.role === 'USER' && typeof text === 'string'
+      ? [{ role: 'user' as const, content: text }]
+      : [];
+  });
   const metadata: MemoryMetadata = { ...eventMetadataOf(event), type: 'semantic', source: 'events' };
   const createdAt = event.eventTimestamp instanceof Date ? event.eventTimestamp.toISOString() : undefined;
-  return (event.payload ?? []).flatMap((item, index) => {
-    const text = item.conversational?.content?.text;
-    if (item.conversational?.role !== 'USER' || typeof text !== 'string' || text.trim() === '') return [];
+  return callerSnippets(turns).map((snippet, index) => {
     const memory: Memory = {
       id: eventMemoryId(event.sessionId as string, event.eventId as string, index),
-      memory: text,
+      memory: snippet,
       metadata,
     };
     if (createdAt) memory.createdAt = createdAt;
-    return [memory];
+    return memory;
   });
 }
 

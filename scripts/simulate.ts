@@ -151,7 +151,8 @@ async function main(): Promise<void> {
   expect(strangerVariables.returning_caller === 'no', 'the next anonymous caller was taken for a returning caller');
   expect(!strangerVariables.caller_name, `the next anonymous caller was named "${strangerVariables.caller_name}"`);
   const strangerSearch = await search(stack, stranger, strangerVariables[MEMORY_TOKEN_VARIABLE] ?? '');
-  say(`     their search finds ${memoriesOf(strangerSearch).length} memories`);
+  const found = memoriesOf(strangerSearch).length;
+  say(`     their search finds ${found} ${found === 1 ? 'memory' : 'memories'}`);
   expect(strangerSearch.status === 200, refusal('the search', strangerSearch));
   expect(memoriesOf(strangerSearch).length === 0, "an anonymous caller's search found memories");
 

@@ -6,6 +6,7 @@ import { signElevenLabsPayload } from '../shared/elevenlabs/signature';
 import { memoriesOf as heldMemories } from './caller-data';
 import type { Deployment, EndpointKeys } from './deployment';
 import { eraseCaller, planErasure } from './forget';
+import { counted } from './plural';
 
 /** Spelled as ElevenLabs sends it. */
 const SIGNATURE_HEADER = 'ElevenLabs-Signature';
@@ -173,7 +174,7 @@ export async function runSmoke(deployment: Deployment, options: SmokeOptions): P
         expectStatus(answer, 200);
         if (!mentions(answer, call.search.expectedWord))
           throw new StepFailed(`no memory mentions "${call.search.expectedWord}"`);
-        return { ms: answer.ms, detail: `${memoriesOf(answer).length} memories` };
+        return { ms: answer.ms, detail: counted(memoriesOf(answer).length, 'memory', 'memories') };
       },
     );
 

@@ -242,7 +242,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       queue.send(JSON.stringify(objectCreatedNotification(s3.bucket, object)));
     }
     if (unfinished.length > 0) {
-      stackLogger.info(`resuming ingestion of ${unfinished.length} archived post-call payload(s)`);
+      const payloads = unfinished.length === 1 ? 'payload' : 'payloads';
+      stackLogger.info(`resuming ingestion of ${unfinished.length} archived post-call ${payloads}`);
     }
 
     const routes: Route[] = [

@@ -228,7 +228,7 @@ describe('local stack across restarts', () => {
     await resumed.stack.ingestIdle();
     const remembered = dynamicVariables(await preCall(resumed.stack, call.callerId));
     expect(remembered).toMatchObject({ returning_caller: 'yes', caller_name: 'Tomás Herrera' });
-    expect(resumed.logLines.join('\n')).toContain('resuming ingestion of 1 archived post-call payload(s)');
+    expect(resumed.logLines.join('\n')).toContain('resuming ingestion of 1 archived post-call payload"');
     await resumed.stack.stop();
 
     const again = await startTestStack(home);
@@ -262,7 +262,7 @@ describe('local stack across restarts', () => {
     const third = await startTestStack(home, { ingest });
     await third.stack.ingestIdle();
     await third.stack.stop();
-    expect(third.logLines.join('\n')).toContain('resuming ingestion of 1 archived post-call payload(s)');
+    expect(third.logLines.join('\n')).toContain('resuming ingestion of 1 archived post-call payload"');
     expect(await readdir(deadLetterDir)).toHaveLength(1);
   });
 });

@@ -88,7 +88,7 @@ describe('npm start killed with SIGKILL right after post-call acknowledged a cal
           INGEST_TIMEOUT_MS,
         );
       }
-      expect(second.logLines().join('\n')).toContain('resuming ingestion of 2 archived post-call payload(s)');
+      expect(second.logLines().join('\n')).toContain('resuming ingestion of 2 archived post-call payloads');
       for (const call of [done, midWrite, unstarted]) expect(memoriesOf(call)).toEqual(expectedCounts(call, 'mem0'));
       for (const call of [midWrite, unstarted]) {
         expect(dynamicVariables(await preCallTo(second.url, call.callerId, keys.workspaceKey))).toMatchObject({

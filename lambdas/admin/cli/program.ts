@@ -15,6 +15,7 @@ import { eraseCaller, planErasure } from '../forget';
 import { replayConversations, replayDates, replayDeadLetters, type ReplayReport } from '../replay';
 import { runSmoke } from '../smoke';
 import { registerElevenLabsCommands } from './elevenlabs-commands';
+import { counted } from '../plural';
 import { progressBar, type ProgressOutput } from './progress';
 import { PromptInterrupted, Prompter, type PromptInput } from './prompt';
 
@@ -124,12 +125,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           }
         }
         const report = await eraseCaller(deployment, plan);
-        say(`Erased ${report.memoriesErased} memories and ${report.objectsErased.length} archived objects:`);
+        say(
+          `Erased ${counted(report.memoriesErased, 'memory', 'memories')} and ${counted(report.objectsErased.length, 'archived object')}:`,
+        );
         for (const key of report.objectsErased) say(`  ${key}`);
         if (!isEmpty(report.remaining)) {
           io.stderr.write(
-            `agentic-memory: more was found after erasing (an ingest in flight?): ${memoriesOf(report.remaining).length} memories, ` +
-              `${archiveKeys(report.remaining).length} objects. Run forget again.\n`,
+            `agentic-memory: more was found after erasing (an ingest in flight?): ${counted(memoriesOf(report.remaining).length, 'memory', 'memories')}, ` +
+              `${counted(archiveKeys(report.remaining).length, 'object')}. Run forget again.\n`,
           );
           return EXIT.failed;
         }
@@ -165,8 +168,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           const file = path.resolve(io.cwd, options.output);
           await writeFile(file, json, { mode: 0o600 });
           io.stderr.write(
-            `Exported ${document.memories.length} memories, ${document.conversations.length} conversations and ` +
-              `${document.preCallRecords.length} pre-call records to ${file}\n`,
+            `Exported ${counted(document.memories.length, 'memory', 'memories')}, ${counted(document.conversations.length, 'conversation')} and ` +
+              `${counted(document.preCallRecords.length, 'pre-call record')} to ${file}\n`,
           );
         } else {
           io.stdout.write(json);
@@ -196,13 +199,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           if (options.deadLetters) {
             const moved = await replayDeadLetters(deployment, progress);
             bar.finish();
-            say(`Moved ${moved} dead-lettered payload(s) back to the ingest worker.`);
+            say(`Moved ${counted(moved, 'dead-lettered payload')} back to the ingest worker.`);
           } else {
             const report: ReplayReport = options.conversation
               ? await replayConversations(deployment, options.conversation as string[], progress)
               : await replayDates(deployment, String(options.from), String(options.to ?? options.from), progress);
             bar.finish();
-            say(`Handed ${report.enqueued.length} archived transcription(s) to the ingest worker.`);
+            say(`Handed ${counted(report.enqueued.length, 'archived transcription')} to the ingest worker.`);
             if (report.notFound.length > 0) say(`No archived transcription of: ${report.notFound.join(', ')}`);
           }
         } finally {
@@ -225,7 +228,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       withDeployment(async (deployment, options) => {
         const status = await deployment.queue.status();
         if (options.json) {
-          say(JSON.stringify({ deployment: deployment.description, ...status }, null, 2));
+          say(JSON.stringify(statusDocument(deployment.description, status), null, 2));
           return;
         }
         describeStatus(deployment.description, status, say, targetFlags(options));
@@ -298,7 +301,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           onStep: (step) =>
             say(`${step.ok ? '✓' : '✗'} ${step.name.padEnd(62)} ${String(step.ms).padStart(6)} ms  ${step.detail}`),
         });
-        say(report.ok ? 'All steps passed.' : `${report.steps.filter((s) => !s.ok).length} step(s) failed.`);
+        say(report.ok ? 'All steps passed.' : `${counted(report.steps.filter((s) => !s.ok).length, 'step')} failed.`);
         return report.ok ? EXIT.ok : EXIT.failed;
       }),
     );
@@ -425,7 +428,8 @@ function describeStatus(description: string, status: QueueStatus, say: (line?: s
     `  dead letters       ${status.deadLetters}${status.deadLetters > 0 ? `   (fix the cause, then: agentic-memory replay --dead-letters ${flags})` : ''}`,
   );
   const failures = status.recentFailures;
-  say(`  recent failures    ${failures.count ?? '?'} ${failures.description}`);
+  // The description is a plural noun phrase ("payloads dead-lettered in …"): the count follows it.
+  say(`  recent failures    ${failures.description}: ${failures.count ?? 'unknown'}`);
   for (const letter of failures.deadLettered) {
     say(
       `    ${letter.at ?? 'unknown time'}  ${letter.keys.join(', ') || '(no inbox key)'}${letter.reason ? `  ${letter.reason}` : ''}`,
@@ -437,6 +441,30 @@ function describeStatus(description: string, status: QueueStatus, say: (line?: s
       `    why: the ingest function's log (CloudWatch Logs Insights: filter message = "${INGEST_FAILED_MESSAGE}" and key = "<key>")`,
     );
   }
+}
+
+/**
+ * `status --json`: what the text shows, every field always present (null where the deployment
+ * cannot tell: the oldest message's age of an empty queue, in-flight messages counted as waiting).
+ */
+function statusDocument(description: string, status: QueueStatus) {
+  const failures = status.recentFailures;
+  return {
+    deployment: description,
+    waiting: status.waiting,
+    inFlight: status.inFlight ?? null,
+    oldestMessageAgeSeconds: status.oldestMessageAgeSeconds ?? null,
+    deadLetters: status.deadLetters,
+    recentFailures: {
+      description: failures.description,
+      count: failures.count ?? null,
+      deadLettered: failures.deadLettered.map((letter) => ({
+        keys: letter.keys,
+        at: letter.at ?? null,
+        reason: letter.reason ?? null,
+      })),
+    },
+  };
 }
 
 async function waitForEmptyQueue(deployment: Deployment): Promise<QueueStatus> {

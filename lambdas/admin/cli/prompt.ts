@@ -10,6 +10,9 @@ export interface PromptOutput {
   write(text: string): unknown;
 }
 
+/** How long a Ctrl-C that interrupted a question keeps the next one from ending the process. */
+const INTERRUPT_GRACE_MS = 1000;
+
 export class PromptInterrupted extends Error {
   constructor() {
     super('interrupted');
@@ -36,9 +39,30 @@ export class Prompter {
     return Boolean(this.input.isTTY);
   }
 
+  /**
+   * One line of answer. At a terminal, Ctrl-C (a signal there, not a character) and end of input
+   * interrupt the question; the line the question left open is ended first, so whatever is
+   * printed next starts on a line of its own.
+   */
   async ask(question: string): Promise<string> {
     this.output.write(question);
-    return this.nextLine();
+    if (!this.interactive) return this.nextLine();
+    let onInterrupt: () => void = () => undefined;
+    const interrupted = new Promise<never>((_, reject) => {
+      onInterrupt = () => reject(new PromptInterrupted());
+    });
+    process.on('SIGINT', onInterrupt);
+    try {
+      const answer = await Promise.race([this.nextLine(), interrupted]);
+      process.removeListener('SIGINT', onInterrupt);
+      return answer;
+    } catch (error) {
+      if (error instanceof PromptInterrupted) this.output.write('\n');
+      // Under npx one Ctrl-C arrives twice (from the terminal, and forwarded by npm): the second
+      // must not kill the process before it has said what happened.
+      setTimeout(() => process.removeListener('SIGINT', onInterrupt), INTERRUPT_GRACE_MS).unref();
+      throw error;
+    }
   }
 
   async askHidden(question: string): Promise<string> {

@@ -264,6 +264,7 @@ describe('queue operations on AWS', () => {
           {
             keys: ['post-call/raw/2026-11-19/conv_dead/post_call_transcription-0123456789abcdef.json'],
             at: expect.any(String),
+            reason: null,
           },
         ],
       },
@@ -281,7 +282,7 @@ describe('queue operations on AWS', () => {
     const run = await cli(['replay', '--dead-letters', ...aws]);
 
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('Moved 15 dead-lettered payload(s) back to the ingest worker.');
+    expect(run.stdout).toContain('Moved 15 dead-lettered payloads back to the ingest worker.');
     expect(dead.messages).toHaveLength(0);
     expect(plane.queue(queueUrl).messages.length).toBe(before + 15);
   });
@@ -293,7 +294,7 @@ describe('queue operations on AWS', () => {
 
     const run = await cli(['replay', ...aws, '--conversation', conversation]);
 
-    expect(run.stdout).toContain('Handed 1 archived transcription(s) to the ingest worker.');
+    expect(run.stdout).toContain('Handed 1 archived transcription to the ingest worker.');
     const [body] = plane.queue(queueUrl).bodies();
     expect(await bed.redeliver([JSON.parse(body) as S3Event])).toEqual({ batchItemFailures: [] });
     expect(bed.mem0.memoriesOf('+12065550123')).toHaveLength(memories);

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import * as path from 'node:path';
 import { demoCall } from '../../../lambdas/local/demo-call';
 import { S3RVER_CREDENTIALS } from '../../../lambdas/local/embedded-s3';
@@ -110,7 +111,7 @@ describe('the admin CLI against a running local stack', () => {
     const run = await cli(['export', MARGARET, ...local(), '--output', path.join(home, 'margaret.json')]);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/^Exported \d+ memories, 1 conversations and 1 pre-call records to /);
+    expect(run.stderr).toMatch(/^Exported \d+ memories, 1 conversation and 1 pre-call record to /);
     expect(statSync(path.join(home, 'margaret.json')).mode & 0o777).toBe(0o600);
     expect((JSON.parse(readFileSync(path.join(home, 'margaret.json'), 'utf8')) as CallerExport).callerId).toBe(
       MARGARET,
@@ -130,6 +131,42 @@ describe('the admin CLI against a running local stack', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('Erase all of this? It cannot be undone. [y/N] Nothing was erased.');
     expect(dynamicVariables(await preCall(test.stack, MARGARET)).returning_caller).toBe('yes');
+  });
+
+  it('forget at a terminal: Ctrl-C at the question ends its line, says so, and erases nothing', async () => {
+    const stdin = new PassThrough() as PassThrough & { isTTY?: boolean };
+    stdin.isTTY = true;
+    // The terminal turns Ctrl-C into SIGINT (no character arrives): sent once the question is waiting.
+    stdin.once('resume', () => setImmediate(() => process.emit('SIGINT', 'SIGINT')));
+
+    const run = await cli(['forget', MARGARET, ...local()], { stdin: stdin as unknown as ReturnType<typeof stdinOf> });
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/Erase all of this\? It cannot be undone\. \[y\/N\] \n$/);
+    expect(run.stderr).toBe('agentic-memory: interrupted; nothing more was changed\n');
+    expect(dynamicVariables(await preCall(test.stack, MARGARET)).returning_caller).toBe('yes');
+  });
+
+  it('forget at a terminal: end of input (Ctrl-D) at the question ends its line too', async () => {
+    const run = await cli(['forget', MARGARET, ...local()], { stdin: stdinOf('', { tty: true }) });
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/\[y\/N\] \n$/);
+    expect(run.stderr).toBe('agentic-memory: interrupted; nothing more was changed\n');
+  });
+
+  it('status --json carries every field the text shows, null where there is nothing to show', async () => {
+    const run = await cli(['status', ...local(), '--json']);
+
+    const document = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(document).toEqual({
+      deployment: expect.stringContaining(home),
+      waiting: 0,
+      inFlight: null,
+      oldestMessageAgeSeconds: null,
+      deadLetters: 0,
+      recentFailures: { description: 'payloads dead-lettered in the last 24 hours', count: 0, deadLettered: [] },
+    });
   });
 
   it('forget lists what it will erase, asks, erases everything of Margaret and nothing of Daniel', async () => {
@@ -215,7 +252,7 @@ describe('the admin CLI against a running local stack', () => {
     const run = await cli(['replay', ...local(), '--conversation', danielsCall, '--wait']);
 
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('Handed 1 archived transcription(s) to the ingest worker.');
+    expect(run.stdout).toContain('Handed 1 archived transcription to the ingest worker.');
     expect(run.stdout).toContain('Ingest queue empty. Dead letters: 0.');
     const after = JSON.parse((await cli(['export', DANIEL, ...local()])).stdout) as CallerExport;
     expect(after.memories).toHaveLength(memoriesBefore);
@@ -225,7 +262,7 @@ describe('the admin CLI against a running local stack', () => {
     const today = new Date().toISOString().slice(0, 10);
     const run = await cli(['replay', ...local(), '--from', today, '--wait']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/Handed [12] archived transcription\(s\)/);
+    expect(run.stdout).toMatch(/Handed (1 archived transcription|2 archived transcriptions) to/);
     expect((await cli(['replay', ...local(), '--conversation', 'conv_nobody'])).code).toBe(3);
     expect((await cli(['replay', ...local(), '--from', '2026-02-30'])).code).toBe(2);
     expect((await cli(['replay', ...local()])).code).toBe(2);
@@ -356,7 +393,8 @@ describe('smoke against the local stack', () => {
       });
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(/^✗ post-call: a correctly signed transcription is accepted .*expected 200, got 401/m);
-      expect(run.stdout).toContain('step(s) failed.');
+      expect(run.stdout).toMatch(/^\d+ steps? failed\.$/m);
+      expect(run.stdout).not.toMatch(/^1 steps|\(s\)/m);
     } finally {
       await test.stack.stop();
     }
@@ -390,13 +428,13 @@ describe('dead letters of a local stack on Mem0 (loopback Mem0 server)', () => {
     const status = await cli(['status', '--local', '--home', home], { env });
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/dead letters\s+1 .*replay --dead-letters --local --home/);
-    expect(status.stdout).toMatch(/recent failures\s+1 payloads dead-lettered in the last 24 hours/);
+    expect(status.stdout).toMatch(/recent failures\s+payloads dead-lettered in the last 24 hours: 1\n/);
     expect(status.stdout).toContain(`/${call.conversationId}/post_call_transcription-`);
 
     mem0.behave({ mode: 'normal' });
     const replay = await cli(['replay', '--dead-letters', '--local', '--home', home, '--wait'], { env });
 
-    expect(replay.stdout).toContain('Moved 1 dead-lettered payload(s) back to the ingest worker.');
+    expect(replay.stdout).toContain('Moved 1 dead-lettered payload back to the ingest worker.');
     expect(replay.stdout).toContain('Ingest queue empty. Dead letters: 0.');
     expect(replay.code).toBe(0);
     expect(mem0.memoriesOf(MARGARET).length).toBeGreaterThan(0);
@@ -442,5 +480,42 @@ describe('a dead letter of a local stack says why ingestion failed', () => {
     const [letter] = (JSON.parse(json.stdout) as { recentFailures: { deadLettered: Array<{ reason: string }> } })
       .recentFailures.deadLettered;
     expect(letter.reason).toMatch(/^Mem0 \w+ failed: .* ← connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
+  });
+});
+
+describe('status of a local stack with a payload waiting', () => {
+  let home: string;
+  let test: TestStack;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    home = await tempHome();
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    // The memory store refuses, and the retry waits a minute: the payload stays in the queue.
+    env = { MEM0_API_KEY: 'm0-test-key-for-a-refusing-host', MEM0_HOST: `http://127.0.0.1:${port}` };
+    test = await startTestStack(home, { env, ingest: { retryDelayMs: 60_000 } });
+  });
+  afterAll(async () => {
+    await test.stack.stop();
+    await removeHome(home);
+  });
+
+  it('--json gives the age of the oldest message, as the text does', async () => {
+    const call = demoCall({ callerId: DANIEL, callerName: 'Daniel Okafor' });
+    expect((await postCall(test.stack, JSON.stringify(call.payload))).status).toBe(200);
+
+    const json = JSON.parse((await cli(['status', '--local', '--home', home, '--json'], { env })).stdout) as {
+      waiting: number;
+      oldestMessageAgeSeconds: unknown;
+    };
+    const text = (await cli(['status', '--local', '--home', home], { env })).stdout;
+
+    expect(json.waiting).toBe(1);
+    expect(json.oldestMessageAgeSeconds).toEqual(expect.any(Number));
+    const shown = Number(/oldest message\s+(\d+) s/.exec(text)?.[1]);
+    expect(Math.abs(shown - (json.oldestMessageAgeSeconds as number))).toBeLessThanOrEqual(1);
   });
 });

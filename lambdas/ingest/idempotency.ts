@@ -1,7 +1,7 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
-import type { MemoryWriter } from './ingest-archived-payload';
+import type { MemoryWriteOutcome, MemoryWriter } from './ingest-archived-payload';
 
 /**
  * ElevenLabs retries are byte-identical and S3 and SQS deliver at least once, so the same
@@ -22,6 +22,8 @@ export function idempotentWrites(persistenceStore: BasePersistenceLayer): Idempo
     eventKeyJmesPath: 'idempotencyKey',
     expiresAfterSeconds: IDEMPOTENCY_EXPIRY_SECONDS,
     throwOnNoIdempotencyKey: true,
+    // Called only when a completed record answers instead of the write: nothing was written now.
+    responseHook: (): MemoryWriteOutcome => 'written earlier',
   });
   return {
     wrap: (write) => makeIdempotent(write, { persistenceStore, config }),

@@ -12,7 +12,7 @@ import {
 import type { ConversationRecord } from '../shared/elevenlabs/post-call-event';
 import { parsePostCallPayload } from '../shared/elevenlabs/post-call-schema';
 import { withDeadline } from '../shared/deadline';
-import { MemoryStoreError, type MemoryStore } from '../shared/memory';
+import { MemoryStoreError, type MemoryStore, type MemoryType } from '../shared/memory';
 import { withRetries, type RetryPolicy } from '../shared/retry';
 import type { Context } from 'aws-lambda';
 import type { IdempotentWrites } from './idempotency';
@@ -36,7 +36,10 @@ export type IngestOutcome =
   { outcome: 'ingested'; conversationId: string; memoriesWritten: number } | { outcome: 'skipped'; reason: string };
 
 /** Writes one planned memory at most once (idempotency is the caller's: see handler.ts). */
-export type MemoryWriter = (job: MemoryWriteJob) => Promise<unknown>;
+export type MemoryWriter = (job: MemoryWriteJob) => Promise<MemoryWriteOutcome>;
+
+/** What writing a planned memory did: wrote it now, or found it written by an earlier delivery. */
+export type MemoryWriteOutcome = 'written' | 'written earlier';
 
 export interface MemoryWriteJob {
   idempotencyKey: string;
@@ -74,7 +77,7 @@ export function createPayloadIngester(deps: IngestDependencies) {
   const writeOnce = deps.idempotency.wrap(async ({ callerId, planned, redelivered }: MemoryWriteJob) => {
     if (redelivered && (await alreadyStored(callerId, planned))) {
       tools.logger.info('memory already stored by an earlier delivery', { type: planned.type });
-      return { written: 'earlier' };
+      return 'written earlier';
     }
     const startedAt = performance.now();
     await withRetries(
@@ -87,7 +90,7 @@ export function createPayloadIngester(deps: IngestDependencies) {
       MEMORY_WRITE_RETRIES,
     );
     tools.metrics.addMetric(METRIC.memoryStoreLatency, MetricUnit.Milliseconds, elapsedMs(startedAt));
-    return { written: planned.type };
+    return 'written';
   });
 
   /**
@@ -144,25 +147,35 @@ export function createPayloadIngester(deps: IngestDependencies) {
     // findable under the caller's prefix even while the memory store is down.
     await deps.archive.putJson(callerTranscriptKey(callerId, conversation.conversationId), body);
 
-    const planned = memoriesFromConversation(conversation);
-    for (const memory of planned) {
-      await writeOnce({
+    // A redelivery (ElevenLabs' byte-identical retry, SQS at least once) writes nothing again:
+    // what is logged and counted is what this delivery wrote.
+    const written: MemoryType[] = [];
+    const writtenEarlier: MemoryType[] = [];
+    for (const memory of memoriesFromConversation(conversation)) {
+      const outcome = await writeOnce({
         idempotencyKey: memory.idempotencyKey,
         callerId,
         planned: memory,
         redelivered: delivery.redelivered,
       });
+      (outcome === 'written' ? written : writtenEarlier).push(memory.type);
     }
-    tools.metrics.addMetric(METRIC.memoriesWritten, MetricUnit.Count, planned.length);
+    tools.metrics.addMetric(METRIC.memoriesWritten, MetricUnit.Count, written.length);
     // After the memories: a large download must not hold up what the next pre-call needs. A
     // failure here fails the record; on redelivery the memory writes are skipped as done.
     await archiveRecording(conversation);
-    tools.logger.info('conversation ingested', {
-      conversationId: conversation.conversationId,
-      memories: planned.map((m) => m.type),
-      turns: conversation.turns.length,
-    });
-    return { outcome: 'ingested', conversationId: conversation.conversationId, memoriesWritten: planned.length };
+    tools.logger.info(
+      written.length === 0 && writtenEarlier.length > 0
+        ? 'conversation ingested before: nothing written again'
+        : 'conversation ingested',
+      {
+        conversationId: conversation.conversationId,
+        memoriesWritten: written,
+        ...(writtenEarlier.length > 0 ? { memoriesWrittenEarlier: writtenEarlier } : {}),
+        turns: conversation.turns.length,
+      },
+    );
+    return { outcome: 'ingested', conversationId: conversation.conversationId, memoriesWritten: written.length };
   };
 
   async function archiveRecording(conversation: ConversationRecord): Promise<void> {

@@ -98,6 +98,33 @@ describe('local stack over HTTP', () => {
     expect(dynamicVariables(await preCall(stack, call.callerId)).memory_count).toBe(before);
   });
 
+  it('logs what a delivery wrote: everything the first time, nothing on a byte-for-byte retry', async () => {
+    const { stack } = test;
+    const call = demoCall({ callerId: '+13125550149', callerName: 'Tomás Herrera' });
+    const body = JSON.stringify(call.payload);
+    const ingestedLines = () =>
+      test.logLines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((entry) => entry.conversationId === call.conversationId && entry.turns !== undefined);
+
+    await postCall(stack, body);
+    await stack.ingestIdle();
+    await postCall(stack, body);
+    await stack.ingestIdle();
+
+    const [first, retry] = ingestedLines();
+    expect(first).toMatchObject({
+      message: 'conversation ingested',
+      memoriesWritten: ['factual', 'semantic', 'profile'],
+    });
+    expect(first.memoriesWrittenEarlier).toBeUndefined();
+    expect(retry).toMatchObject({
+      message: 'conversation ingested before: nothing written again',
+      memoriesWritten: [],
+      memoriesWrittenEarlier: ['factual', 'semantic', 'profile'],
+    });
+  });
+
   it('refuses a wrong workspace key, a wrong retrieve key and a bad signature with 401', async () => {
     const { stack } = test;
     expect((await preCall(stack, MARGARET, 'not-the-key')).status).toBe(401);

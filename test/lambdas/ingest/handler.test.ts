@@ -108,6 +108,31 @@ describe('ingest worker', () => {
     );
   });
 
+  it('counts and logs only what a delivery wrote: a redelivery of a written conversation writes and counts none', async () => {
+    const written = jest.spyOn(bed.tools.ingest.metrics, 'addMetric');
+    const logged = jest.spyOn(bed.tools.ingest.logger, 'info');
+    const memoriesWrittenMetric = () =>
+      written.mock.calls.filter(([name]) => name === 'MemoriesWritten').map(([, , value]) => value);
+    const ingestedLog = () =>
+      logged.mock.calls.filter(([, details]) => (details as { turns?: number } | undefined)?.turns !== undefined);
+    await bed.deliverPostCall(webCall('conv_counted', { phone: MARGARET }));
+    const notifications = bed.pendingNotifications();
+
+    await bed.drainIngest();
+    await bed.redeliver(notifications);
+
+    expect(memoriesWrittenMetric()).toEqual([3, 0]);
+    expect(ingestedLog().map(([message]) => message)).toEqual([
+      'conversation ingested',
+      'conversation ingested before: nothing written again',
+    ]);
+    expect(ingestedLog()[1][1]).toMatchObject({
+      memoriesWritten: [],
+      memoriesWrittenEarlier: ['factual', 'semantic', 'profile'],
+    });
+    expect(addRequests(bed)).toHaveLength(3);
+  });
+
   it('fails the record while memory hangs, keeps the raw payload, and ingests once memory is back', async () => {
     await bed.deliverPostCall(webCall('conv_outage', { phone: MARGARET }));
     const notifications = bed.pendingNotifications();

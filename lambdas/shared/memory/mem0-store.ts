@@ -1,4 +1,5 @@
 import './mem0-telemetry-off'; // must stay above 'mem0ai': it reads MEM0_TELEMETRY when loaded
+import { randomUUID } from 'node:crypto';
 import MemoryClient from 'mem0ai';
 import { parseMemoryIdentity, type CallerId } from '../caller';
 import { rememberSecretValue } from '../logging';
@@ -32,6 +33,11 @@ export function mem0Client(apiKey: string, host?: string): MemoryClient {
   if (!client) {
     rememberSecretValue(apiKey);
     client = new MemoryClient({ apiKey, host });
+    // mem0ai gives a client a random id once its constructor's ping succeeds; after a failed ping
+    // (Mem0 unreachable at start) the id stays empty and every call prints "No telemetry ID found
+    // for instance", for the life of the process. Telemetry stays off (mem0-telemetry-off.ts): the
+    // id only settles that check. mem0ai sends it as Mem0-User-ID, as it sends its own random one.
+    client.telemetryId = randomUUID();
     if (clients.size >= MAX_CACHED_CLIENTS) clients.delete(clients.keys().next().value as string);
     clients.set(cacheKey, client);
   }
@@ -135,9 +141,15 @@ export class Mem0MemoryStore implements MemoryStore {
     return newestFirst(memories);
   }
 
-  async deleteMemory(_callerId: CallerId, memoryId: string): Promise<void> {
+  /**
+   * Mem0 deletes by id alone: the memory is read first, and one that belongs to another identity
+   * is left alone, as the other stores do.
+   */
+  async deleteMemory(callerId: CallerId, memoryId: string): Promise<void> {
     await this.call('deleteMemory', async (client) => {
       try {
+        const memory: unknown = await client.get(memoryId);
+        if (!isRecord(memory) || ownerOf(memory) !== callerId) return;
         await client.delete(memoryId);
       } catch (error) {
         if (httpStatus(error) !== 404) throw error;
@@ -295,4 +307,9 @@ const DIGIT_RUN = /\+?\d(?:[\s\-().]?\d){6,}/g;
 function redact(text: string, apiKey: string | undefined): string {
   const withoutKey = apiKey && apiKey.length >= 4 ? text.split(apiKey).join('[redacted]') : text;
   return withoutKey.replace(DIGIT_RUN, (run) => `…${run.replace(/\D/g, '').slice(-4)}`);
+}
+
+/** The identity a memory read by id belongs to (the client camel-cases `user_id`). */
+function ownerOf(memory: Record<string, unknown>): unknown {
+  return memory.userId ?? memory.user_id;
 }

@@ -416,7 +416,7 @@ describe('Mem0MemoryStore admin: listAll, deleteMemory, callerIds', () => {
     expect((await store.listAll(alice)).map((m) => m.memory)).toEqual(['alice fact']);
   });
 
-  it('deletes one memory by id with DELETE /v1/memories/{id}/, and a missing one counts as deleted', async () => {
+  it('deletes one memory by id, after reading it to check its owner; a missing one counts as deleted', async () => {
     const kept = server.seed({ userId: alice, memory: 'kept', metadata: factual });
     const doomed = server.seed({ userId: alice, memory: 'doomed', metadata: factual });
 
@@ -424,11 +424,18 @@ describe('Mem0MemoryStore admin: listAll, deleteMemory, callerIds', () => {
     await expect(store.deleteMemory(alice, doomed.id)).resolves.toBeUndefined();
 
     expect(server.memoriesOf(alice).map((memory) => memory.id)).toEqual([kept.id]);
-    const deletes = memoryRequests().filter((request) => request.method === 'DELETE');
-    expect(deletes.map((request) => request.path)).toEqual([
-      `/v1/memories/${doomed.id}/`,
-      `/v1/memories/${doomed.id}/`,
+    expect(memoryRequests().map((request) => `${request.method} ${request.path}`)).toEqual([
+      `GET /v1/memories/${doomed.id}/`,
+      `DELETE /v1/memories/${doomed.id}/`,
+      `GET /v1/memories/${doomed.id}/`,
     ]);
+  });
+
+  it("never deletes another identity's memory given its id (Mem0 itself deletes by id alone)", async () => {
+    const bobs = server.seed({ userId: bob, memory: 'bob fact', metadata: factual });
+    await store.deleteMemory(alice, bobs.id);
+    expect(server.memoriesOf(bob).map((memory) => memory.id)).toEqual([bobs.id]);
+    expect(memoryRequests().filter((request) => request.method === 'DELETE')).toEqual([]);
   });
 
   it('enumerates callers through GET /v1/entities/, users only, ids as this project writes them', async () => {

@@ -25,7 +25,7 @@ memoryStoreContract(
     };
   },
   // Mem0 deletes by memory id alone; the ingest worker's idempotency records keep writes single.
-  { idempotentAdd: false, deleteMemoryScopedToCaller: false, remote: true },
+  { idempotentAdd: false, deleteMemoryScopedToCaller: true, remote: true },
 );
 
 memoryStoreContract(

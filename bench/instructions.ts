@@ -1,15 +1,19 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { median } from './stats';
 
 /**
- * The instructions a process's main thread executes from start to exit when it only loads a
- * bundle, counted by valgrind's callgrind: a figure no neighbour on the machine can change,
- * which tells a slower machine from a function that does more. The main thread only: V8's
- * background threads (concurrent compilation, GC) vary from run to run and do not hold up the
- * start-up. Reported, not budgeted: the budgets are in milliseconds, on Lambda.
+ * The instructions a process executes from start to exit when it only loads a bundle, counted
+ * by valgrind's callgrind: a figure no neighbour on the machine can change, which tells a slower
+ * machine from a function that does more. Node runs with V8's work on the main thread
+ * (`--single-threaded`: compilation and GC done as it goes, not on threads that race it) and fixed
+ * hash and random seeds (a random hash seed lays out V8's string tables differently on every
+ * start): so flagged, repeated counts agree to within a few thousand instructions of hundreds
+ * of millions, where otherwise they wander by 5–20%. Reported, not budgeted: the budgets are
+ * milliseconds, on Lambda.
  */
+export const DETERMINISTIC_NODE_FLAGS = ['--single-threaded', '--hash-seed=1', '--random-seed=1'];
 
 /** Loads the bundle, if any, and exits: module initialisation and nothing else. */
 const LOAD_ONLY = `const bundle = process.env.BENCH_BUNDLE; if (bundle) require(bundle);`;
@@ -18,15 +22,15 @@ export type InstructionCounts =
   | { measured: false; reason: string }
   | {
       measured: true;
-      /** Main-thread instructions of each round's bare process. */
+      /** Instructions of each round's bare process. */
       bare: number[];
-      /** Main-thread instructions of each round's process per function. */
+      /** Instructions of each round's process, per function. */
       functions: Map<string, number[]>;
     };
 
 /**
  * `rounds` rounds of a bare process then each function's. Under callgrind a start-up takes
- * seconds, not milliseconds: a round of the four functions takes about half a minute.
+ * seconds, not milliseconds: a round of the four functions takes half a minute to a minute.
  */
 export async function countStartupInstructions(
   targets: Array<{ name: string; env: Record<string, string>; bundle: string }>,
@@ -41,11 +45,11 @@ export async function countStartupInstructions(
   const bare: number[] = [];
   const functions = new Map(targets.map((t) => [t.name, [] as number[]]));
   for (let round = 0; round < rounds; round++) {
-    bare.push(await countMainThread('bare', bareEnv, workDir));
+    bare.push(await count('bare', bareEnv, workDir));
     for (const target of targets)
       functions
         .get(target.name)!
-        .push(await countMainThread(target.name, { ...target.env, BENCH_BUNDLE: target.bundle }, workDir));
+        .push(await count(target.name, { ...target.env, BENCH_BUNDLE: target.bundle }, workDir));
   }
   return { measured: true, bare, functions };
 }
@@ -72,16 +76,15 @@ async function callgrindUnavailable(): Promise<string | undefined> {
   return code === 0 && /^valgrind-/.test(output) ? undefined : 'valgrind is not installed';
 }
 
-async function countMainThread(name: string, env: Record<string, string>, workDir: string): Promise<number> {
-  const prefix = `callgrind.${name}.${process.pid}.${Date.now()}`;
-  const outFile = path.join(workDir, prefix);
+async function count(name: string, env: Record<string, string>, workDir: string): Promise<number> {
+  const outFile = path.join(workDir, `callgrind.${name}.${process.pid}.${Date.now()}`);
   const { code, output } = await run(
     'valgrind',
     [
       '--tool=callgrind',
-      '--separate-threads=yes',
       `--callgrind-out-file=${outFile}`,
       process.execPath,
+      ...DETERMINISTIC_NODE_FLAGS,
       '-e',
       LOAD_ONLY,
     ],
@@ -89,10 +92,9 @@ async function countMainThread(name: string, env: Record<string, string>, workDi
   );
   try {
     if (code !== 0) throw new Error(`callgrind run of ${name} failed (exit ${code}): ${output.slice(-2000)}`);
-    // With --separate-threads, thread 1 (the main thread) is written to <file>-01.
-    return callgrindTotal(readFileSync(`${outFile}-01`, 'utf8'));
+    return callgrindTotal(readFileSync(outFile, 'utf8'));
   } finally {
-    for (const file of readdirSync(workDir)) if (file.startsWith(prefix)) rmSync(path.join(workDir, file));
+    rmSync(outFile, { force: true });
   }
 }
 

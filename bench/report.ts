@@ -17,7 +17,7 @@ export interface ColdStartFigure {
   cost: ColdStartCost;
   /** Median first invocation, ms. */
   firstCallMs: number;
-  /** Main-thread instructions above a bare process's (median of per-round differences), when counted. */
+  /** Instructions above a bare process's (median of per-round differences), when counted. */
   instructionsOverBare?: number;
 }
 
@@ -98,7 +98,7 @@ export function formatReport(report: Report): string {
     'over bare: process start to handler ready, minus the quicker bare process beside it, per round (bench/README.md).',
     report.instructionsNotCounted
       ? `Instructions not counted: ${report.instructionsNotCounted}.`
-      : `Instructions: main thread, valgrind callgrind, median of ${report.instructionRounds} round(s).`,
+      : `Instructions: valgrind callgrind, V8 on one thread with fixed seeds, ${report.instructionRounds} round(s).`,
     '',
     `Warm latency (${report.iterations} invocations each, loopback Mem0 routes + s3rver + dynalite)`,
     table([

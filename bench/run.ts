@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
     iterations: { type: 'string', default: '1000' },
     warmup: { type: 'string', default: '100' },
     rounds: { type: 'string', default: '20' },
-    'instruction-rounds': { type: 'string', default: '3' },
+    'instruction-rounds': { type: 'string', default: '1' },
     bundles: { type: 'string' },
   },
 });

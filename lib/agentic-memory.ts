@@ -31,14 +31,14 @@ import { requireEnvironmentWithinLimit } from './environment-size';
 import { MemoryFunction } from './memory-function';
 import { memoryScopeMapVariable } from './memory-scope';
 import { AgenticMemoryMonitoring } from './monitoring';
-import { acknowledge, acknowledgeWildcardResource } from './nag';
+import { acknowledge } from './nag';
+import { ArchiveBucket } from './parts/archive-bucket';
+import { MemorySecrets } from './parts/memory-secrets';
 import { validateProps } from './props-validation';
 import {
   retrieveAuthOf,
   type AgenticMemoryProps,
-  type ArchiveRetention,
   type HttpThrottling,
-  type ManagedSecretProps,
   type PerEndpoint,
   type PerFunction,
 } from './agentic-memory-props';
@@ -108,57 +108,6 @@ const DEFAULT_MEMORY_TOKEN_REJECTIONS_THRESHOLD = 5;
 
 /** Each function's service name: its handler folder and Powertools service. */
 const SERVICE_OF = { ...SERVICE, ...SCHEDULED_SERVICE } as const;
-
-const SECRET_DEFAULTS = {
-  mem0ApiKey: {
-    description:
-      'AgenticMemory: Mem0 API key. Set it to your key from app.mem0.ai (the generated value is only a placeholder).',
-    generateSecretString: { passwordLength: 32, excludePunctuation: true },
-  },
-  hmacKey: {
-    description:
-      'AgenticMemory: ElevenLabs post-call webhook HMAC secret. Set it to the secret ElevenLabs shows for the webhook (the generated value is only a placeholder).',
-    generateSecretString: { passwordLength: 32, excludePunctuation: true },
-  },
-  workspaceKey: {
-    description:
-      'AgenticMemory: workspace key. Store this value as an ElevenLabs secret sent as the X-Workspace-Key header of the conversation-initiation webhook.',
-    generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
-  },
-  retrieveApiKey: {
-    description:
-      'AgenticMemory: retrieve key. Store this value as an ElevenLabs secret sent as the X-Api-Key header of the search_memory tool.',
-    generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
-  },
-  memoryTokenKey: {
-    description:
-      'AgenticMemory: memory token key. Signs the per-call memory tokens the pre-call hands to the search_memory tool; read only by the pre-call and in-call functions. Never copy it out of AWS.',
-    // About 380 random bits, well past HMAC-SHA256's 256-bit strength.
-    generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
-  },
-  elevenLabsApiKey: {
-    description:
-      'AgenticMemory: ElevenLabs API key, to download call recordings. Set it to an API key from your ElevenLabs workspace (the generated value is only a placeholder).',
-    generateSecretString: { passwordLength: 32, excludePunctuation: true },
-  },
-} satisfies Record<string, ManagedSecretProps>;
-
-/** Why a secret the construct creates has no rotation schedule (cdk-nag AwsSolutions-SMG4). */
-const NO_ROTATION_BECAUSE = {
-  shared:
-    'No automatic rotation: the value is shared with a third party (issued by Mem0 or ElevenLabs, or pasted into the ElevenLabs workspace), so a rotation function cannot change both sides at once; rotate by hand with put-secret-value (warm functions pick the new value up within the secrets cache TTL).',
-  memoryTokenKey:
-    'No automatic rotation: the functions verify memory tokens with the current value only, so a rotation ends memory search for the calls in progress (their tokens were signed with the old value); rotate by hand at a quiet hour with the MemoryTokenKeySecretCommand output.',
-} as const;
-
-const ARCHIVE_ACTION_VERB = {
-  's3:GetObject': 'reads',
-  's3:PutObject': 'writes',
-  's3:AbortMultipartUpload': 'aborts unfinished uploads of',
-} as const;
-
-const S3_ACCESS_LOGS_USE_BUCKET_POLICY = '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy';
-const NONCURRENT_VERSION_EXPIRATION = Duration.days(30);
 
 /** How the retrieve endpoint authenticates, per `retrieveAuth`, for its cdk-nag acknowledgement. */
 const RETRIEVE_AUTHENTICATION = {
@@ -276,61 +225,25 @@ export class AgenticMemory extends Construct {
   /** Every alarm. */
   public readonly alarms: cloudwatch.IAlarm[];
 
+  private readonly archive: ArchiveBucket;
+
   constructor(scope: Construct, id: string, props: AgenticMemoryProps = {}) {
     super(scope, id);
     validateProps(props);
     const scopeMap = memoryScopeMapVariable(props.memoryScope, props.memoryScopeMap);
-    // Server access logs are delivered under a bucket policy, not an ACL, whatever the app's
-    // feature flags (ACLs stay disabled on the log bucket: BucketOwnerEnforced).
-    this.node.setContext(S3_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
-    // Archive
-    if (props.existingArchiveBucket) {
-      this.archiveBucket = props.existingArchiveBucket;
-    } else {
-      this.archiveAccessLogsBucket =
-        props.archiveAccessLogs === false ? undefined : this.createAccessLogsBucket(removalPolicy);
-      this.archiveBucket = this.createArchiveBucket(props, removalPolicy, this.archiveAccessLogsBucket);
-    }
-
-    // Secrets
-    this.mem0ApiKeySecret =
-      props.existingMem0ApiKeySecret ??
-      this.createSecret('Mem0ApiKey', SECRET_DEFAULTS.mem0ApiKey, props.mem0ApiKeySecretProps, removalPolicy);
-    this.hmacKeySecret =
-      props.existingHmacKeySecret ??
-      this.createSecret('HmacKey', SECRET_DEFAULTS.hmacKey, props.hmacKeySecretProps, removalPolicy);
-    this.workspaceKeySecret =
-      props.existingWorkspaceKeySecret ??
-      this.createSecret('WorkspaceKey', SECRET_DEFAULTS.workspaceKey, props.workspaceKeySecretProps, removalPolicy);
-    this.retrieveApiKeySecret =
-      props.existingRetrieveApiKeySecret ??
-      this.createSecret(
-        'RetrieveApiKey',
-        SECRET_DEFAULTS.retrieveApiKey,
-        props.retrieveApiKeySecretProps,
-        removalPolicy,
-      );
-    this.memoryTokenKeySecret =
-      props.existingMemoryTokenKeySecret ??
-      this.createSecret(
-        'MemoryTokenKey',
-        SECRET_DEFAULTS.memoryTokenKey,
-        props.memoryTokenKeySecretProps,
-        removalPolicy,
-        NO_ROTATION_BECAUSE.memoryTokenKey,
-      );
-    this.elevenLabsApiKeySecret =
-      props.existingElevenLabsApiKeySecret ??
-      (props.downloadRecordings
-        ? this.createSecret(
-            'ElevenLabsApiKey',
-            SECRET_DEFAULTS.elevenLabsApiKey,
-            props.elevenLabsApiKeySecretProps,
-            removalPolicy,
-          )
-        : undefined);
+    // Where every call is kept, and the keys the functions read.
+    this.archive = new ArchiveBucket(this, props);
+    this.archiveBucket = this.archive.bucket;
+    this.archiveAccessLogsBucket = this.archive.accessLogsBucket;
+    const secrets = new MemorySecrets(this, props);
+    this.mem0ApiKeySecret = secrets.mem0ApiKey;
+    this.hmacKeySecret = secrets.hmacKey;
+    this.workspaceKeySecret = secrets.workspaceKey;
+    this.retrieveApiKeySecret = secrets.retrieveApiKey;
+    this.memoryTokenKeySecret = secrets.memoryTokenKey;
+    this.elevenLabsApiKeySecret = secrets.elevenLabsApiKey;
 
     // Idempotency records of the ingest worker: the Powertools defaults (key `id`, TTL `expiration`).
     this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
@@ -547,26 +460,26 @@ export class AgenticMemory extends Construct {
     this.workspaceKeySecret.grantRead(this.clientDataFunction);
     this.memoryTokenKeySecret.grantRead(this.clientDataFunction);
     this.mem0ApiKeySecret.grantRead(this.clientDataFunction);
-    this.allowArchive('s3:PutObject', this.clientDataFunction, ARCHIVE_PREFIX.clientData);
+    this.archive.allow(this.clientDataFunction, 's3:PutObject', ARCHIVE_PREFIX.clientData);
 
     if (retrieveAuth !== 'key') this.memoryTokenKeySecret.grantRead(this.retrieveFunction);
     if (retrieveAuth !== 'token') this.retrieveApiKeySecret.grantRead(this.retrieveFunction);
     this.mem0ApiKeySecret.grantRead(this.retrieveFunction);
 
     this.hmacKeySecret.grantRead(this.postCallFunction);
-    this.allowArchive('s3:PutObject', this.postCallFunction, ARCHIVE_PREFIX.rawPostCall);
-    this.allowArchive('s3:PutObject', this.postCallFunction, ARCHIVE_PREFIX.audio);
+    this.archive.allow(this.postCallFunction, 's3:PutObject', ARCHIVE_PREFIX.rawPostCall);
+    this.archive.allow(this.postCallFunction, 's3:PutObject', ARCHIVE_PREFIX.audio);
 
     this.mem0ApiKeySecret.grantRead(this.ingestFunction);
-    this.allowArchive('s3:GetObject', this.ingestFunction, ARCHIVE_PREFIX.rawPostCall);
-    this.allowArchive('s3:PutObject', this.ingestFunction, ARCHIVE_PREFIX.postCall);
+    this.archive.allow(this.ingestFunction, 's3:GetObject', ARCHIVE_PREFIX.rawPostCall);
+    this.archive.allow(this.ingestFunction, 's3:PutObject', ARCHIVE_PREFIX.postCall);
     if (this.elevenLabsApiKeySecret) {
       // Recordings: streamed with a multipart upload (its parts are s3:PutObject), aborted on
       // failure, and looked up (HEAD needs s3:GetObject) so none is downloaded twice.
       this.elevenLabsApiKeySecret.grantRead(this.ingestFunction);
-      this.allowArchive('s3:PutObject', this.ingestFunction, ARCHIVE_PREFIX.audio);
-      this.allowArchive('s3:GetObject', this.ingestFunction, ARCHIVE_PREFIX.audio);
-      this.allowArchive('s3:AbortMultipartUpload', this.ingestFunction, ARCHIVE_PREFIX.audio);
+      this.archive.allow(this.ingestFunction, 's3:PutObject', ARCHIVE_PREFIX.audio);
+      this.archive.allow(this.ingestFunction, 's3:GetObject', ARCHIVE_PREFIX.audio);
+      this.archive.allow(this.ingestFunction, 's3:AbortMultipartUpload', ARCHIVE_PREFIX.audio);
     }
     this.ingestFunction.addToRolePolicy(
       new iam.PolicyStatement({
@@ -686,93 +599,6 @@ export class AgenticMemory extends Construct {
     return alarm;
   }
 
-  private createAccessLogsBucket(removalPolicy: RemovalPolicy): s3.Bucket {
-    const bucket = new s3.Bucket(this, 'ArchiveAccessLogsBucket', {
-      // Server access log delivery supports SSE-S3 only.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365) }],
-      removalPolicy,
-      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
-    });
-    return bucket;
-  }
-
-  private createArchiveBucket(
-    props: AgenticMemoryProps,
-    removalPolicy: RemovalPolicy,
-    accessLogs?: s3.IBucket,
-  ): s3.Bucket {
-    const expiration = props.archiveExpiration;
-    const bucket = new s3.Bucket(this, 'ArchiveBucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      versioned: true,
-      serverAccessLogsBucket: accessLogs,
-      serverAccessLogsPrefix: accessLogs ? 'archive/' : undefined,
-      lifecycleRules: [
-        {
-          id: 'archive-tiering',
-          transitions: [
-            {
-              storageClass: s3.StorageClass.INFREQUENT_ACCESS,
-              transitionAfter: props.archiveInfrequentAccessAfter ?? Duration.days(30),
-            },
-            { storageClass: s3.StorageClass.GLACIER, transitionAfter: props.archiveGlacierAfter ?? Duration.days(90) },
-          ],
-          expiration,
-          noncurrentVersionExpiration: NONCURRENT_VERSION_EXPIRATION,
-          abortIncompleteMultipartUploadAfter: Duration.days(7),
-        },
-        ...retentionRules(props.archiveRetention),
-      ],
-      removalPolicy,
-      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
-      ...props.archiveBucketProps,
-    });
-    if (!accessLogs && !props.archiveBucketProps?.serverAccessLogsBucket) {
-      acknowledge(
-        bucket,
-        'AwsSolutions-S1',
-        'Server access logging of the archive was turned off by the operator (archiveAccessLogs: false); CloudTrail data events remain available for auditing object access.',
-      );
-    }
-    return bucket;
-  }
-
-  private createSecret(
-    id: string,
-    defaults: ManagedSecretProps,
-    overrides: ManagedSecretProps | undefined,
-    removalPolicy: RemovalPolicy,
-    noRotationBecause: string = NO_ROTATION_BECAUSE.shared,
-  ): secretsmanager.Secret {
-    const secret = new secretsmanager.Secret(this, `${id}Secret`, { ...defaults, ...overrides, removalPolicy });
-    acknowledge(secret, 'AwsSolutions-SMG4', noRotationBecause);
-    return secret;
-  }
-
-  /** One S3 action on one archive prefix (plus the bucket's KMS key, if it has one). */
-  private allowArchive(
-    action: 's3:GetObject' | 's3:PutObject' | 's3:AbortMultipartUpload',
-    fn: MemoryFunction,
-    prefix: string,
-  ): void {
-    const resource = this.archiveBucket.arnForObjects(`${prefix}*`);
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: [action], resources: [resource] }));
-    if (action === 's3:PutObject') this.archiveBucket.encryptionKey?.grantEncrypt(fn);
-    else this.archiveBucket.encryptionKey?.grantDecrypt(fn);
-    acknowledgeWildcardResource(
-      fn.executionRole,
-      resource,
-      `The ${fn.serviceName} function ${ARCHIVE_ACTION_VERB[action]} objects with generated keys under the archive's ${prefix} prefix only; a key prefix needs a trailing wildcard.`,
-    );
-  }
-
   /**
    * S3 bucket notifications are configured by CDK's singleton custom resource (one per stack,
    * outside this construct): acknowledge its findings where it lives.
@@ -791,23 +617,6 @@ export class AgenticMemory extends Construct {
 /** UTF-8 bytes of a text prop that travels in an environment variable. */
 function textBytes(text: string | undefined): number {
   return text === undefined ? 0 : Buffer.byteLength(text, 'utf8');
-}
-
-/** One lifecycle rule per kind of archived object with its own expiry. */
-function retentionRules(retention: ArchiveRetention | undefined): s3.LifecycleRule[] {
-  const prefixes: Array<[keyof ArchiveRetention, string, string]> = [
-    ['rawPayloads', 'expire-raw-payloads', ARCHIVE_PREFIX.rawPostCall],
-    ['audio', 'expire-audio', ARCHIVE_PREFIX.audio],
-    ['preCallRecords', 'expire-pre-call-records', ARCHIVE_PREFIX.clientData],
-  ];
-  return prefixes
-    .filter(([kind]) => retention?.[kind] !== undefined)
-    .map(([kind, id, prefix]) => ({
-      id,
-      prefix,
-      expiration: retention?.[kind],
-      noncurrentVersionExpiration: Duration.days(1),
-    }));
 }
 
 export type { ServiceName };

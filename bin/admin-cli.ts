@@ -3,6 +3,10 @@
  */
 import { runCli } from '../lambdas/admin/cli/program';
 
+// The AWS SDK's notice that its versions published after January 2027 need Node 22 is not about
+// this CLI: its Node range is package.json `engines`, held against every package it runs.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 // Output piped into `head` and the like: the reader leaving is no failure of ours.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {

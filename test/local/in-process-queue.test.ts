@@ -100,8 +100,15 @@ describe('InProcessQueue', () => {
     queue.send('one');
     queue.send('two');
     await queue.idle();
-    expect(calls).toBe(2);
-    expect(delivered.map((m) => m.body)).toEqual(['one', 'two']);
+    // Both come back; their two retry timers may fire a millisecond apart, in two batches.
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(delivered.map((m) => [m.body, m.receiveCount])).toEqual(
+      expect.arrayContaining([
+        ['one', 2],
+        ['two', 2],
+      ]),
+    );
+    expect(delivered).toHaveLength(2);
   });
 
   it('dead-letters with the cause the consumer gave for the last failed delivery, not an earlier one', async () => {

@@ -132,7 +132,7 @@ test('the tarball ships the compiled library with declarations, the handler sour
     expect(files).toContain(`lambdas/${service}/index.ts`);
   const unexpected = files.filter(
     (file) =>
-      !/^(dist\/lib\/[^/]+\.(js|d\.ts)|dist\/cli\/admin-cli\.js|bin\/agentic-memory-cli\.js|lambdas\/.+|package\.json|README\.md|LICENSE)$/.test(
+      !/^(dist\/lib\/(parts\/)?[^/]+\.(js|d\.ts)|dist\/cli\/admin-cli\.js|bin\/agentic-memory-cli\.js|lambdas\/.+|package\.json|README\.md|LICENSE)$/.test(
         file,
       ),
   );

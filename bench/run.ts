@@ -12,7 +12,7 @@ import { bundleSourceFrom, describeBundleSource, functionBundles } from './bundl
 import { SERVICES, bundle } from './bundles';
 import { MEMORY_COUNTS, SEARCH_CALLER, SEARCH_QUERY, callerWith, seedCaller } from './callers';
 import { measureColdStarts, type ColdStartTarget } from './cold-start';
-import { JUDGED_FIGURE, JUDGED_PERCENTILE, coldStartCost, type StartupTimes } from './cold-start-verdict';
+import { JUDGED_FIGURE, JUDGED_PERCENTILE, MIN_ROUNDS, coldStartCost, type StartupTimes } from './cold-start-verdict';
 import { constructEnvironments, loopbackEnvironment } from './construct-environment';
 import { asConversation, clientDataEvent, ingestEvent, postCallEvent, retrieveEvent } from './events';
 import { countStartupInstructions, instructionsOverBare } from './instructions';
@@ -41,16 +41,18 @@ const { values: args } = parseArgs({
     bundles: { type: 'string' },
   },
 });
-const ITERATIONS = Number(args.iterations);
-const WARMUP = Number(args.warmup);
-const ROUNDS = Number(args.rounds);
-const INSTRUCTION_ROUNDS = Number(args['instruction-rounds']);
+/** A whole-number option, or the bench refuses to start (exit 2) rather than fail minutes later. */
+function wholeNumber(option: 'iterations' | 'warmup' | 'rounds' | 'instruction-rounds', min: number): number {
+  const value = Number(args[option]);
+  if (Number.isInteger(value) && value >= min) return value;
+  console.error(`--${option} takes a whole number of at least ${min}, not ${JSON.stringify(args[option])}`);
+  process.exit(2);
+}
+const ITERATIONS = wholeNumber('iterations', 1);
+const WARMUP = wholeNumber('warmup', 0);
+const ROUNDS = wholeNumber('rounds', MIN_ROUNDS);
+const INSTRUCTION_ROUNDS = wholeNumber('instruction-rounds', 0);
 const BUNDLE_SOURCE = bundleSourceFrom(args.bundles);
-for (const [option, value] of Object.entries({ iterations: ITERATIONS, warmup: WARMUP, rounds: ROUNDS }))
-  if (!Number.isInteger(value) || value < 0)
-    throw new Error(`--${option} takes a whole number, not ${args[option as 'rounds']}`);
-if (!Number.isInteger(INSTRUCTION_ROUNDS) || INSTRUCTION_ROUNDS < 0)
-  throw new Error(`--instruction-rounds takes a whole number, not ${args['instruction-rounds']}`);
 
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
 

@@ -5,6 +5,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import S3Object from 's3rver/lib/models/object';
 import FilesystemStore from 's3rver/lib/stores/filesystem';
+import { PerKeyQueue } from './per-key-queue';
 
 /**
  * Where writes in progress live: a folder of the store's root that is not a bucket. A file there
@@ -28,10 +29,10 @@ export const PARTIAL_FOLDER = '.partial';
  * development archive, not one that must outlive a power cut.
  */
 export class AtomicFilesystemStore extends FilesystemStore {
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly serial = new PerKeyQueue();
 
   override putObject(object: S3Object): Promise<{ size: number; md5: string }> {
-    return this.exclusive(`${object.bucket}/${object.key}`, () => this.writeWhole(object));
+    return this.serial.run(`${object.bucket}/${object.key}`, () => this.writeWhole(object));
   }
 
   /** A copy is a read of the source and an atomic write of the destination. */
@@ -91,20 +92,6 @@ export class AtomicFilesystemStore extends FilesystemStore {
     } finally {
       await Promise.all(Object.values(partials).map((file) => fs.rm(file, { force: true })));
     }
-  }
-
-  private exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(key) ?? Promise.resolve();
-    const result = previous.then(work);
-    const settled = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queues.set(key, settled);
-    void settled.then(() => {
-      if (this.queues.get(key) === settled) this.queues.delete(key);
-    });
-    return result;
   }
 }
 

@@ -7,6 +7,7 @@ import {
   IdempotencyRecordStatus,
 } from '@aws-lambda-powertools/idempotency';
 import { BasePersistenceLayer, IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
+import { PerKeyQueue } from './per-key-queue';
 
 type RecordStatus = ReturnType<IdempotencyRecord['getStatus']>;
 type JsonValue = IdempotencyRecord['responseData'];
@@ -46,7 +47,7 @@ export interface FileIdempotencyStoreOptions {
  */
 export class FileIdempotencyStore extends BasePersistenceLayer {
   private readonly owner = randomUUID();
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly serial = new PerKeyQueue();
   private readonly directory: string;
   private readonly inProgressLeaseMs: number;
   private directoryReady?: Promise<unknown>;
@@ -86,7 +87,7 @@ export class FileIdempotencyStore extends BasePersistenceLayer {
   }
 
   protected async _putRecord(record: IdempotencyRecord): Promise<void> {
-    await this.exclusive(record.idempotencyKey, async () => {
+    await this.serial.run(record.idempotencyKey, async () => {
       const existing = await readRecord(this.fileOf(record.idempotencyKey));
       if (existing && !this.replaceable(existing, Date.now())) {
         throw new IdempotencyItemAlreadyExistsError(
@@ -106,13 +107,13 @@ export class FileIdempotencyStore extends BasePersistenceLayer {
   }
 
   protected async _getRecord(idempotencyKey: string): Promise<IdempotencyRecord> {
-    const stored = await this.exclusive(idempotencyKey, () => readRecord(this.fileOf(idempotencyKey)));
+    const stored = await this.serial.run(idempotencyKey, () => readRecord(this.fileOf(idempotencyKey)));
     if (!stored) throw new IdempotencyItemNotFoundError('Item does not exist in persistence store');
     return toIdempotencyRecord(stored);
   }
 
   protected async _updateRecord(record: IdempotencyRecord): Promise<void> {
-    await this.exclusive(record.idempotencyKey, async () => {
+    await this.serial.run(record.idempotencyKey, async () => {
       const existing = await readRecord(this.fileOf(record.idempotencyKey));
       await this.write({
         ...existing,
@@ -127,7 +128,7 @@ export class FileIdempotencyStore extends BasePersistenceLayer {
   }
 
   protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
-    await this.exclusive(record.idempotencyKey, () => fs.rm(this.fileOf(record.idempotencyKey), { force: true }));
+    await this.serial.run(record.idempotencyKey, () => fs.rm(this.fileOf(record.idempotencyKey), { force: true }));
   }
 
   /** The DynamoDB layer's put condition, plus: an in-progress record of an earlier instance is an orphan. */
@@ -156,21 +157,6 @@ export class FileIdempotencyStore extends BasePersistenceLayer {
   /** Key names hold '#' and whatever the prefix holds: files are named by the key's hash. */
   private fileOf(idempotencyKey: string): string {
     return path.join(this.directory, `${createHash('sha256').update(idempotencyKey).digest('hex')}.json`);
-  }
-
-  /** Operations on one key run one after another: a check and the write that follows it are atomic. */
-  private exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(key) ?? Promise.resolve();
-    const result = previous.then(work);
-    const settled = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queues.set(key, settled);
-    void settled.then(() => {
-      if (this.queues.get(key) === settled) this.queues.delete(key);
-    });
-    return result;
   }
 }
 

@@ -3,15 +3,19 @@
  * archive prefixes and a few defaults.
  *
  * `lib/` never imports `lambdas/` (the construct ships only the handlers' entry paths), so this
- * is a copy of `lambdas/shared/config/env-names.ts`, `lambdas/shared/powertools.ts` and
- * `lambdas/shared/archive/archive-keys.ts`. test/lib/env-contract.test.ts proves the copies agree.
+ * is a copy of `lambdas/shared/config/env-names.ts`, `lambdas/shared/powertools.ts`,
+ * `lambdas/shared/archive/archive-keys.ts`, `lambdas/shared/config/memory-backend.ts` and
+ * `lambdas/shared/memory/agentcore-ids.ts`. test/lib/env-contract.test.ts proves the copies agree.
  */
 
 /** Environment variables the handlers read (`lambdas/shared/config/env-names.ts`). */
 export const ENV = {
   archiveBucket: 'ARCHIVE_BUCKET',
   archiveEndpoint: 'ARCHIVE_S3_ENDPOINT',
+  memoryBackend: 'MEMORY_BACKEND',
   mem0Host: 'MEM0_HOST',
+  agentCoreMemoryId: 'AGENTCORE_MEMORY_ID',
+  agentCoreEndpoint: 'AGENTCORE_ENDPOINT',
   mem0ApiKeySecretId: 'MEM0_API_KEY_SECRET_ID',
   hmacKeySecretId: 'ELEVENLABS_HMAC_KEY_SECRET_ID',
   workspaceKeySecretId: 'WORKSPACE_KEY_SECRET_ID',
@@ -135,3 +139,54 @@ export type MemoryScope = (typeof MEMORY_SCOPE_MODES)[number];
 
 /** The alphabet of ElevenLabs agent ids, which scope names share (`parseScopeMap`). */
 export const SCOPE_NAME_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * Where caller memories live (`MEMORY_BACKEND`, `lambdas/shared/config/memory-backend.ts`): Mem0
+ * Cloud, the default, or Amazon Bedrock AgentCore Memory in the deployment's own account.
+ */
+export const MEMORY_BACKENDS = ['mem0', 'agentcore'] as const;
+export type MemoryBackendName = (typeof MEMORY_BACKENDS)[number];
+
+/**
+ * The AgentCore namespaces the handlers read and write (`lambdas/shared/memory/agentcore-ids.ts`),
+ * in AgentCore's placeholder syntax. The strategies the construct creates write into them.
+ */
+export const AGENTCORE_NAMESPACE_TEMPLATES = {
+  facts: '/agentic-memory/actors/{actorId}/semantic/facts/',
+  preferences: '/agentic-memory/actors/{actorId}/semantic/preferences/',
+  summaries: '/agentic-memory/actors/{actorId}/factual/{sessionId}/',
+  profile: '/agentic-memory/actors/{actorId}/profile/{sessionId}/',
+} as const;
+
+/**
+ * The long-term strategies of the AgentCore memory resource (`AGENTCORE_STRATEGIES` in
+ * `lambdas/shared/memory/agentcore-ids.ts`): its `AWS::BedrockAgentCore::Memory` property, name,
+ * description and namespaces. A deployment may leave some out, never change their namespaces:
+ * the handlers would not read what they write.
+ */
+export const AGENTCORE_STRATEGIES = [
+  {
+    type: 'SEMANTIC',
+    cfnProperty: 'semanticMemoryStrategy',
+    name: 'AgenticMemoryFacts',
+    description: 'Facts callers state, per caller memory identity',
+    namespaces: [AGENTCORE_NAMESPACE_TEMPLATES.facts],
+  },
+  {
+    type: 'USER_PREFERENCE',
+    cfnProperty: 'userPreferenceMemoryStrategy',
+    name: 'AgenticMemoryPreferences',
+    description: 'Preferences callers express, per caller memory identity',
+    namespaces: [AGENTCORE_NAMESPACE_TEMPLATES.preferences],
+  },
+  {
+    type: 'SUMMARIZATION',
+    cfnProperty: 'summaryMemoryStrategy',
+    name: 'AgenticMemorySummaries',
+    description: 'A summary of each call, per caller memory identity and conversation',
+    namespaces: [AGENTCORE_NAMESPACE_TEMPLATES.summaries],
+  },
+] as const;
+
+/** An AgentCore long-term strategy, by its AgentCore type. */
+export type AgentCoreStrategyType = (typeof AGENTCORE_STRATEGIES)[number]['type'];

@@ -21,6 +21,8 @@ import {
   retrieveSettings,
 } from '../../lambdas/shared/config/settings';
 import { MEMORY_SCOPE_MODES, parseScopeMap } from '../../lambdas/shared/caller/memory-identity';
+import { MEMORY_BACKENDS } from '../../lambdas/shared/config/memory-backend';
+import { AGENTCORE_NAMESPACE_TEMPLATES, AGENTCORE_STRATEGIES } from '../../lambdas/shared/memory/agentcore-ids';
 import { DEFAULT_MEMORY_TOKEN_TTL_SECONDS } from '../../lambdas/shared/caller/memory-token';
 import { METRIC, METRICS_NAMESPACE, createPowertools } from '../../lambdas/shared/powertools';
 import {
@@ -59,13 +61,36 @@ describe('names', () => {
   });
 
   test.each([...Object.values(lib.SERVICE), ...Object.values(lib.SCHEDULED_SERVICE)])(
-    'lambdas/%s/index.ts exists and reports as that service',
+    'lambdas/%s: its entries export handler, and the function reports as that service',
     (service) => {
-      const entry = fs.readFileSync(path.join(REPO_ROOT, 'lambdas', service, 'index.ts'), 'utf8');
-      expect(entry).toContain(`createPowertools('${service}')`);
-      expect(entry).toMatch(/export const handler\b/);
+      const folder = path.join(REPO_ROOT, 'lambdas', service);
+      const read = (file: string) => fs.readFileSync(path.join(folder, file), 'utf8');
+      const entries = ['index.ts', 'index-agentcore.ts'].filter((file) => fs.existsSync(path.join(folder, file)));
+      expect(entries[0]).toBe('index.ts');
+      // The Powertools service is named where the function is built: the wiring both of its
+      // entries share (one per memory backend), or its only entry.
+      const builder = fs.existsSync(path.join(folder, 'wiring.ts')) ? 'wiring.ts' : 'index.ts';
+      expect(read(builder)).toContain(`createPowertools('${service}')`);
+      for (const entry of entries) {
+        expect(read(entry)).toMatch(/export const handler\b/);
+        if (builder === 'wiring.ts') expect(read(entry)).toMatch(/from '\.\/wiring'/);
+      }
     },
   );
+});
+
+describe('AgentCore: what the construct creates is what the adapter reads', () => {
+  test('the memory backends are the ones MEMORY_BACKEND accepts', () => {
+    expect([...lib.MEMORY_BACKENDS]).toEqual([...MEMORY_BACKENDS]);
+  });
+
+  test('the namespace templates are the adapter’s', () => {
+    expect(lib.AGENTCORE_NAMESPACE_TEMPLATES).toEqual(AGENTCORE_NAMESPACE_TEMPLATES);
+  });
+
+  test('the strategies (type, CloudFormation property, name, description, namespaces) are the adapter’s', () => {
+    expect(lib.AGENTCORE_STRATEGIES).toEqual(AGENTCORE_STRATEGIES);
+  });
 });
 
 describe('archive prefixes: what the handlers write is what the construct grants', () => {

@@ -3,13 +3,16 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { createAgentCoreClient } from '../../shared/memory/agentcore-client';
+import { AgentCoreMemoryStore } from '../../shared/memory/agentcore-store';
+import type { MemoryStore } from '../../shared/memory';
 import { Mem0MemoryStore, mem0Client } from '../../shared/memory/mem0-store';
 import type { Deployment } from '../deployment';
 import { readConfiguration } from '../deployment-configuration';
 import { S3ArchiveAdmin } from '../s3-archive-admin';
 import { SecretsManagerAdmin } from './secrets-manager-admin';
 import { SqsIngestQueue } from './sqs-ingest-queue';
-import { CONFIGURATION_OUTPUTS, stackOutputs } from './stack-outputs';
+import { CONFIGURATION_OUTPUTS, stackMemory, stackOutputs, type StackMemory } from './stack-outputs';
 import { stackIntegration } from './stack-integration';
 
 export interface AwsDeploymentOptions {
@@ -29,6 +32,7 @@ export async function openAwsDeployment(options: AwsDeploymentOptions): Promise<
   const clients: Array<{ destroy(): void }> = [cloudformation];
   try {
     const outputs = await stackOutputs(cloudformation, options.stackName);
+    const memory = stackMemory(outputs, options.stackName);
     const configuration = readConfiguration(
       {
         memoryScope: outputs[CONFIGURATION_OUTPUTS.memoryScope],
@@ -47,11 +51,10 @@ export async function openAwsDeployment(options: AwsDeploymentOptions): Promise<
     const secretsManager = new SecretsManagerClient(common);
     clients.push(s3, sqs, cloudwatch, secretsManager);
     const secrets = new SecretsManagerAdmin(secretsManager, outputs, region);
-    const mem0Host = outputs.Mem0Host;
     return {
       description: `stack ${options.stackName} (${region})`,
       name: options.stackName,
-      memory: new Mem0MemoryStore(async () => mem0Client(await secrets.value(outputs.Mem0ApiKeySecretName), mem0Host)),
+      memory: memoryStore(memory, secrets, region, clients),
       archive: new S3ArchiveAdmin(s3, outputs.ArchiveBucketName, {
         versioned: true,
         commonPrefixes: !compatibleServer,
@@ -81,4 +84,22 @@ export async function openAwsDeployment(options: AwsDeploymentOptions): Promise<
     for (const client of clients) client.destroy();
     throw error;
   }
+}
+
+/**
+ * The stack's memory store: Mem0 with the API key from the stack's secret, or its AgentCore
+ * memory with the operator's credentials (AWS_ENDPOINT_URL_BEDROCK_AGENTCORE points it elsewhere).
+ */
+function memoryStore(
+  memory: StackMemory,
+  secrets: SecretsManagerAdmin,
+  region: string,
+  clients: Array<{ destroy(): void }>,
+): MemoryStore {
+  if (memory.backend === 'agentcore') {
+    const client = createAgentCoreClient({ region });
+    clients.push(client);
+    return new AgentCoreMemoryStore({ client, memoryId: memory.memoryId });
+  }
+  return new Mem0MemoryStore(async () => mem0Client(await secrets.value(memory.apiKeySecretName), memory.host));
 }

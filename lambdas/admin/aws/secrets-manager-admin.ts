@@ -18,15 +18,22 @@ export class SecretsManagerAdmin implements SecretsAdmin {
   locations(): SecretLocation[] {
     const read = (secret: string) =>
       `aws secretsmanager get-secret-value --region ${this.region} --secret-id ${secret} --query SecretString --output text`;
-    const locations: SecretLocation[] = [
-      { name: 'mem0ApiKey', label: 'Mem0 API key', location: this.outputs.Mem0ApiKeySecretName, settable: true },
-      {
-        name: 'hmacKey',
-        label: 'ElevenLabs webhook HMAC key',
-        location: this.outputs.HmacKeySecretName,
+    const locations: SecretLocation[] = [];
+    // Only a stack that keeps memories in Mem0 has its key.
+    if (this.outputs.Mem0ApiKeySecretName) {
+      locations.push({
+        name: 'mem0ApiKey',
+        label: 'Mem0 API key',
+        location: this.outputs.Mem0ApiKeySecretName,
         settable: true,
-      },
-    ];
+      });
+    }
+    locations.push({
+      name: 'hmacKey',
+      label: 'ElevenLabs webhook HMAC key',
+      location: this.outputs.HmacKeySecretName,
+      settable: true,
+    });
     if (this.outputs.ElevenLabsApiKeySecretName) {
       locations.push({
         name: 'elevenLabsApiKey',

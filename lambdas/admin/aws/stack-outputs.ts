@@ -9,7 +9,6 @@ export const REQUIRED_OUTPUTS = [
   'ArchiveBucketName',
   'IngestQueueUrl',
   'IngestDeadLetterQueueUrl',
-  'Mem0ApiKeySecretName',
   'HmacKeySecretName',
   'WorkspaceKeySecretName',
   'RetrieveApiKeySecretName',
@@ -27,6 +26,42 @@ export const CONFIGURATION_OUTPUTS = {
   retrieveAuth: 'RetrieveAuth',
 } as const;
 export type StackOutputs = Record<RequiredOutput, string> & Record<string, string | undefined>;
+
+/**
+ * Where the stack keeps memories: the `MemoryBackend` output (a stack without it predates the
+ * AgentCore backend and uses Mem0), and the output each backend is opened from.
+ */
+export const MEMORY_OUTPUTS = {
+  backend: 'MemoryBackend',
+  mem0ApiKeySecretName: 'Mem0ApiKeySecretName',
+  mem0Host: 'Mem0Host',
+  agentCoreMemoryId: 'AgentCoreMemoryId',
+} as const;
+export type StackMemory =
+  { backend: 'mem0'; apiKeySecretName: string; host?: string } | { backend: 'agentcore'; memoryId: string };
+
+/** The stack's memory store, as its outputs state it. */
+export function stackMemory(outputs: StackOutputs, stackName: string): StackMemory {
+  const backend = outputs[MEMORY_OUTPUTS.backend] ?? 'mem0';
+  const required = (name: string): string => {
+    const value = outputs[name];
+    if (!value)
+      throw notFound(`stack ${stackName} keeps memories in ${backend} but has no output ${name} (redeploy it)`);
+    return value;
+  };
+  if (backend === 'agentcore') return { backend, memoryId: required(MEMORY_OUTPUTS.agentCoreMemoryId) };
+  if (backend === 'mem0') {
+    return {
+      backend,
+      apiKeySecretName: required(MEMORY_OUTPUTS.mem0ApiKeySecretName),
+      host: outputs[MEMORY_OUTPUTS.mem0Host],
+    };
+  }
+  throw new AdminError(
+    `stack ${stackName}: output ${MEMORY_OUTPUTS.backend} is "${backend}", expected mem0 or agentcore (update the CLI to the stack's version)`,
+    EXIT.failed,
+  );
+}
 
 /** The stack's outputs, from CloudFormation DescribeStacks. */
 export async function stackOutputs(cloudformation: CloudFormationClient, stackName: string): Promise<StackOutputs> {

@@ -21,6 +21,10 @@ import {
   callerTranscriptKey,
 } from '../../../lambdas/shared/archive/archive-keys';
 import { scopedIdentity, type CallerId } from '../../../lambdas/shared/caller';
+import { createAgentCoreClient } from '../../../lambdas/shared/memory/agentcore-client';
+import { AGENTCORE_STRATEGIES, actorIdOf, actorNamespace } from '../../../lambdas/shared/memory/agentcore-ids';
+import { AgentCoreMemoryStore } from '../../../lambdas/shared/memory/agentcore-store';
+import { startAgentCoreServer, type AgentCoreLoopbackServer } from '../../support/agentcore-server';
 import { AwsControlPlane } from '../../support/aws-control-plane';
 import { SecretsManagerLoopback } from '../../support/secrets-manager-server';
 import { TEST_WEBHOOK_SECRET } from '../../support/signing';
@@ -225,6 +229,152 @@ describe('memory scope on AWS, as the stack outputs state it', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('stack BrokenScope: outputs MemoryScope, MemoryScopeMap, RetrieveAuth');
     expect(run.stderr).toContain('MEMORY_SCOPE: must be one of deployment, agent, got "per-agent"');
+  });
+});
+
+/** A stack's outputs less some. */
+function withoutOutputs(outputs: Record<string, string> | undefined, ...names: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(outputs ?? {}).filter(([name]) => !names.includes(name)));
+}
+
+describe('AgentCore memory on AWS, as the stack outputs state it', () => {
+  const AGENTCORE_STACK = 'AgenticMemoryAgentCore';
+  const onAgentCore = ['--stack', AGENTCORE_STACK, '--region', 'us-east-1'];
+  const ROSA = '+15035550161' as CallerId;
+  const TOMAS = '+15035550162' as CallerId;
+  let server: AgentCoreLoopbackServer;
+  let agentCoreOutputs: Record<string, string>;
+
+  beforeAll(async () => {
+    server = await startAgentCoreServer({
+      strategies: AGENTCORE_STRATEGIES.map((strategy) => ({
+        strategyId: `${strategy.name}-0123456789`,
+        type: strategy.type,
+        namespace: strategy.namespaces[0],
+      })),
+    });
+    // The SDK's own variable, as for the other AWS clients of the CLI.
+    process.env.AWS_ENDPOINT_URL_BEDROCK_AGENTCORE = server.url;
+    // An AgentCore stack's outputs: no Mem0 key secret, no Mem0 host; the backend and the memory id.
+    const common = withoutOutputs(plane.stacks.get(STACK), 'Mem0ApiKeySecretName', 'Mem0Host');
+    agentCoreOutputs = { ...common, MemoryBackend: 'agentcore', AgentCoreMemoryId: server.memoryId };
+    plane.stacks.set(AGENTCORE_STACK, agentCoreOutputs);
+
+    // What the stack's ingest worker would have written for two callers: each call's transcript as
+    // events (the strategies extract from them), the summary and the caller's profile as records.
+    const store = new AgentCoreMemoryStore({
+      client: createAgentCoreClient({
+        endpoint: server.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIDLOOPBACK', secretAccessKey: 'loopback-secret' },
+      }),
+      memoryId: server.memoryId,
+    });
+    for (const [caller, name] of [
+      [ROSA, 'Rosa'],
+      [TOMAS, 'Tomas'],
+    ] as const) {
+      const conversationId = `conv_${name.toLowerCase()}`;
+      const metadata = { conversation_id: conversationId, agent_id: 'agent_1', timestamp: '2026-11-20T10:00:00.000Z' };
+      await store.add(caller, {
+        kind: 'conversation',
+        turns: [
+          { role: 'assistant', content: 'Hello, how can I help?' },
+          { role: 'user', content: `I am ${name} and I prefer morning appointments.` },
+        ],
+        metadata: { ...metadata, type: 'semantic' },
+      });
+      await store.add(caller, {
+        kind: 'text',
+        text: `${name} booked a morning appointment.`,
+        metadata: { ...metadata, type: 'factual' },
+      });
+      await store.add(caller, {
+        kind: 'text',
+        text: `Name: ${name}`,
+        metadata: { ...metadata, type: 'profile', profile: { user_name: name } },
+      });
+      await bed.s3.archive.putJson(callerTranscriptKey(caller, conversationId), '{"type":"post_call_transcription"}');
+    }
+    await server.settle();
+    server.requests.length = 0;
+  });
+
+  afterAll(async () => {
+    delete process.env.AWS_ENDPOINT_URL_BEDROCK_AGENTCORE;
+    await server.close();
+  });
+
+  const held = (caller: CallerId) => ({
+    records: server.recordsUnder(actorNamespace(actorIdOf(caller))).length,
+    events: server.eventsOf(actorIdOf(caller)).length,
+  });
+
+  it('export: the caller’s AgentCore records and events, read with the operator’s credentials, and the S3 archive', async () => {
+    const run = await cli(['export', ROSA, ...onAgentCore]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const document = JSON.parse(run.stdout) as CallerExport;
+    const { records, events } = held(ROSA);
+    expect(records).toBeGreaterThanOrEqual(2);
+    expect(events).toBeGreaterThanOrEqual(1);
+    expect(document.memories.map((memory) => memory.memory)).toEqual(
+      expect.arrayContaining(['Rosa booked a morning appointment.', 'Name: Rosa']),
+    );
+    expect(document.memories.some((memory) => memory.memory.includes('Tomas'))).toBe(false);
+    expect(document.conversations.map((c) => c.conversationId)).toEqual(['conv_rosa']);
+    // The memory the outputs name, signed for AgentCore in the stack's region with the CLI's credentials.
+    expect(server.requests.length).toBeGreaterThan(0);
+    for (const request of server.requests) {
+      expect(request.path.startsWith(`/memories/${server.memoryId}/`)).toBe(true);
+      expect(String(request.headers.authorization)).toMatch(
+        /Credential=S3RVER\/\d{8}\/us-east-1\/bedrock-agentcore\/aws4_request/,
+      );
+    }
+  });
+
+  it('forget --yes: AgentCore holds no record or event of the caller, the archive no copy; the other caller keeps theirs', async () => {
+    const tomas = held(TOMAS);
+    const run = await cli(['forget', ROSA, ...onAgentCore, '--yes']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(held(ROSA)).toEqual({ records: 0, events: 0 });
+    expect(await bed.s3.listKeys(callerPrefix(ROSA))).toEqual([]);
+    expect(held(TOMAS)).toEqual(tomas);
+    expect(tomas.records).toBeGreaterThan(0);
+  });
+
+  it('secrets: the stack has no Mem0 API key to list or set', async () => {
+    const list = await cli(['secrets', ...onAgentCore, '--list']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).not.toContain('Mem0 API key');
+    expect(list.stdout).toContain(SECRET_NAMES.hmac);
+    const set = await cli(['secrets', ...onAgentCore, '--set', 'mem0']);
+    expect(set.code).toBe(2);
+    expect(set.stderr).toContain('has no mem0ApiKey secret');
+  });
+
+  it('an AgentCore stack without its memory id output, or a backend this CLI does not know: clear errors', async () => {
+    const withoutId = withoutOutputs(agentCoreOutputs, 'AgentCoreMemoryId');
+    plane.stacks.set('NoMemoryId', withoutId);
+    const missing = await cli(['export', TOMAS, '--stack', 'NoMemoryId', '--region', 'us-east-1']);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain(
+      'stack NoMemoryId keeps memories in agentcore but has no output AgentCoreMemoryId',
+    );
+
+    plane.stacks.set('OtherBackend', { ...agentCoreOutputs, MemoryBackend: 'dynamodb' });
+    const unknown = await cli(['export', TOMAS, '--stack', 'OtherBackend', '--region', 'us-east-1']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('output MemoryBackend is "dynamodb", expected mem0 or agentcore');
+  });
+
+  it('a Mem0 stack without its Mem0 key output: not found, naming it', async () => {
+    const withoutKey = withoutOutputs(plane.stacks.get(STACK), 'Mem0ApiKeySecretName');
+    plane.stacks.set('NoMem0Key', withoutKey);
+    const run = await cli(['export', TOMAS, '--stack', 'NoMem0Key', '--region', 'us-east-1']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('stack NoMem0Key keeps memories in mem0 but has no output Mem0ApiKeySecretName');
   });
 });
 

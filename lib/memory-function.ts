@@ -12,7 +12,7 @@ import {
 } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, type FunctionServiceName, type ServiceName } from './contract';
+import { METRICS_NAMESPACE, type FunctionServiceName, type MemoryBackendName, type ServiceName } from './contract';
 
 /** Lambda runtime of every AgenticMemory function. */
 export const MEMORY_FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -25,6 +25,13 @@ export interface MemoryFunctionProps<S extends FunctionServiceName = ServiceName
    * also the Powertools service name.
    */
   readonly serviceName: S;
+
+  /**
+   * Where the handler keeps memories, which chooses its entry: `lambdas/<service>/index-agentcore.ts`
+   * for `agentcore`, `index.ts` for `mem0` (a function without a memory store has `index.ts` only).
+   * @default 'mem0'
+   */
+  readonly memoryBackend?: MemoryBackendName;
 
   /** What the function does, for the console. */
   readonly description: string;
@@ -101,7 +108,7 @@ export class MemoryFunction<S extends FunctionServiceName = ServiceName> extends
     logGroup.grantWrite(role);
 
     super(scope, id, {
-      entry: handlerEntry(props.serviceName),
+      entry: handlerEntry(props.serviceName, props.memoryBackend),
       handler: 'handler',
       description: props.description,
       runtime: MEMORY_FUNCTION_RUNTIME,
@@ -184,7 +191,12 @@ export function packageRoot(from: string = __dirname): string {
   }
 }
 
-/** The entry file of a service's handler. */
-export function handlerEntry(serviceName: FunctionServiceName): string {
-  return path.join(packageRoot(), 'lambdas', serviceName, 'index.ts');
+/** The entry file of a service's handler, for the memory backend it is bundled with. */
+export function handlerEntry(serviceName: FunctionServiceName, memoryBackend: MemoryBackendName = 'mem0'): string {
+  return path.join(
+    packageRoot(),
+    'lambdas',
+    serviceName,
+    memoryBackend === 'agentcore' ? 'index-agentcore.ts' : 'index.ts',
+  );
 }

@@ -95,6 +95,14 @@ describe('entry files', () => {
     }
   });
 
+  test('with the AgentCore backend, the functions that keep memories use their AgentCore entry', () => {
+    for (const service of ['client-data', 'retrieve', 'ingest', 'retention'] as const) {
+      expect(handlerEntry(service, 'agentcore')).toBe(path.join(REPO_ROOT, 'lambdas', service, 'index-agentcore.ts'));
+      expect(fs.existsSync(handlerEntry(service, 'agentcore'))).toBe(true);
+      expect(handlerEntry(service, 'mem0')).toBe(handlerEntry(service));
+    }
+  });
+
   test('from dist/lib/ in an installed package the root is the package, not the app above it', () => {
     const app = temporaryDirectory('agentic-memory-root');
     try {

@@ -82,7 +82,8 @@ export interface MemoryFunctionProps<S extends FunctionServiceName = ServiceName
 
 /**
  * One AgenticMemory Lambda function, configured once: Node.js 24 on ARM64, bundled by the local
- * esbuild (no Docker), minified with source maps, its own log group and its own role.
+ * esbuild (no Docker), minified with source maps, its own log group and its own role. In the
+ * installed package the bundle is the one `npm pack` built with the same options (`functionCode`).
  *
  * The role starts with no permissions but writing to its log group (no
  * `AWSLambdaBasicExecutionRole`, whose `logs:*` statements apply to every log group); the
@@ -107,9 +108,12 @@ export class MemoryFunction<S extends FunctionServiceName = ServiceName> extends
     });
     logGroup.grantWrite(role);
 
+    const code = functionCode(handlerEntry(props.serviceName, props.memoryBackend));
     super(scope, id, {
-      entry: handlerEntry(props.serviceName, props.memoryBackend),
-      handler: 'handler',
+      ...('prebuilt' in code
+        ? // Deployed as it is: esbuild run over it again would change its bytes.
+          { code: lambda.Code.fromAsset(code.prebuilt), handler: 'index.handler' }
+        : { entry: code.source, handler: 'handler', bundling: memoryFunctionBundling() }),
       description: props.description,
       runtime: MEMORY_FUNCTION_RUNTIME,
       architecture: MEMORY_FUNCTION_ARCHITECTURE,
@@ -127,7 +131,6 @@ export class MemoryFunction<S extends FunctionServiceName = ServiceName> extends
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
       },
-      bundling: memoryFunctionBundling(),
     });
 
     this.serviceName = props.serviceName;
@@ -142,8 +145,8 @@ export class MemoryFunction<S extends FunctionServiceName = ServiceName> extends
  */
 export function memoryFunctionBundling(): BundlingOptions {
   return {
-    // Bundled with the esbuild in node_modules when it is installed (it is a dependency of this
-    // package), so synth needs no Docker.
+    // Bundled with the esbuild in node_modules (a development dependency: only a checkout bundles
+    // from source), so synth needs no Docker.
     forceDockerBundling: false,
     format: OutputFormat.CJS,
     minify: true,
@@ -178,15 +181,16 @@ export const BUNDLED_INSTEAD: Readonly<Record<string, string>> = {
 };
 
 /**
- * Where this package's root is: the nearest folder above this file holding `lambdas/`. The
- * construct runs from `lib/` (tsx, ts-jest) and from `dist/lib/` (the installed package).
+ * Where this package's root is: the nearest folder above this file holding a package.json. The
+ * construct runs from `lib/` (tsx, ts-jest: the repository) and from `dist/lib/` (the installed
+ * package, which ships the handlers' prebuilt bundles, not their sources).
  */
 export function packageRoot(from: string = __dirname): string {
   let dir = from;
   for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'lambdas'))) return dir;
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`AgenticMemory: cannot find the lambdas/ folder above ${from}`);
+    if (parent === dir) throw new Error(`AgenticMemory: cannot find the package.json above ${from}`);
     dir = parent;
   }
 }
@@ -199,4 +203,34 @@ export function handlerEntry(serviceName: FunctionServiceName, memoryBackend: Me
     serviceName,
     memoryBackend === 'agentcore' ? 'index-agentcore.ts' : 'index.ts',
   );
+}
+
+/** The folder, under the package root, of the bundles the package ships (scripts/build-functions.ts). */
+export const PREBUILT_FUNCTIONS_DIR = 'functions';
+
+/**
+ * Where the package ships the bundle of a handler entry: `lambdas/<service>/index<variant>.ts`
+ * (`index.ts`, `index-agentcore.ts`) is bundled to `functions/<service><variant>/index.js`, its
+ * source map beside it. Two folders below the package root, as `cdk synth` bundles two folders
+ * below the app (`cdk.out/bundling-temp-…/`): esbuild writes the paths in a source map relative to
+ * the map, so at the same depth the prebuilt bundle and the construct's own are the same bytes.
+ */
+export function prebuiltBundleDir(entry: string): string {
+  const serviceDir = path.dirname(entry);
+  const root = path.dirname(path.dirname(serviceDir));
+  const variant = path.basename(entry, '.ts').slice('index'.length);
+  return path.join(root, PREBUILT_FUNCTIONS_DIR, `${path.basename(serviceDir)}${variant}`);
+}
+
+/**
+ * What a function deploys, given its handler entry (`handlerEntry`): in a checkout, where the
+ * source is, the source, bundled at synth with `memoryFunctionBundling()`; in the installed
+ * package, which ships no handler sources, the bundle `npm pack` built from them with the same
+ * options. A consumer's synth then bundles nothing and deploys the bytes this repository tested.
+ */
+export function functionCode(entry: string): { readonly source: string } | { readonly prebuilt: string } {
+  if (fs.existsSync(entry)) return { source: entry };
+  const prebuilt = prebuiltBundleDir(entry);
+  if (fs.existsSync(path.join(prebuilt, 'index.js'))) return { prebuilt };
+  throw new Error(`AgenticMemory: neither the handler ${entry} nor its prebuilt bundle ${prebuilt} exists`);
 }

@@ -4,7 +4,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { MemoryFunction, handlerEntry, packageRoot } from '../../lib/memory-function';
+import { MemoryFunction, functionCode, handlerEntry, packageRoot, prebuiltBundleDir } from '../../lib/memory-function';
 import { REPO_ROOT, bareStack, logicalId, permissionsOf, temporaryDirectory } from './cdk-test-app';
 
 function build(props: Partial<ConstructorParameters<typeof MemoryFunction>[2]> = {}) {
@@ -108,7 +108,6 @@ describe('entry files', () => {
     try {
       const pkg = path.join(app, 'node_modules', 'agentic-memory');
       fs.mkdirSync(path.join(pkg, 'dist', 'lib'), { recursive: true });
-      fs.mkdirSync(path.join(pkg, 'lambdas'));
       fs.writeFileSync(path.join(pkg, 'package.json'), '{}');
       fs.writeFileSync(path.join(app, 'package.json'), '{}');
       expect(packageRoot(path.join(pkg, 'dist', 'lib'))).toBe(pkg);
@@ -117,12 +116,54 @@ describe('entry files', () => {
     }
   });
 
-  test('without a lambdas/ folder above: a clear error', () => {
+  test('without a package.json above: a clear error', () => {
     const nowhere = temporaryDirectory('agentic-memory-nowhere');
     try {
-      expect(() => packageRoot(nowhere)).toThrow(/cannot find the lambdas\/ folder above/);
+      expect(() => packageRoot(nowhere)).toThrow(/cannot find the package.json above/);
     } finally {
       fs.rmSync(nowhere, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('what a function deploys', () => {
+  test('each entry has its own bundle folder two levels below the package root, one per backend', () => {
+    expect(prebuiltBundleDir(handlerEntry('retrieve'))).toBe(path.join(REPO_ROOT, 'functions', 'retrieve'));
+    expect(prebuiltBundleDir(handlerEntry('retrieve', 'agentcore'))).toBe(
+      path.join(REPO_ROOT, 'functions', 'retrieve-agentcore'),
+    );
+    expect(prebuiltBundleDir(handlerEntry('post-call'))).toBe(path.join(REPO_ROOT, 'functions', 'post-call'));
+  });
+
+  test('in a checkout: the handler source, bundled at synth', () => {
+    for (const backend of ['mem0', 'agentcore'] as const)
+      expect(functionCode(handlerEntry('ingest', backend))).toEqual({ source: handlerEntry('ingest', backend) });
+  });
+
+  test('in the installed package (bundles, no sources): the prebuilt bundle; both: the source; neither: a clear error', () => {
+    const pkg = temporaryDirectory('agentic-memory-installed');
+    try {
+      for (const bundle of ['retrieve', 'retrieve-agentcore']) {
+        fs.mkdirSync(path.join(pkg, 'functions', bundle), { recursive: true });
+        fs.writeFileSync(path.join(pkg, 'functions', bundle, 'index.js'), 'exports.handler = async () => ({});');
+      }
+      const entry = (file: string) => path.join(pkg, 'lambdas', 'retrieve', file);
+      expect(functionCode(entry('index.ts'))).toEqual({ prebuilt: path.join(pkg, 'functions', 'retrieve') });
+      expect(functionCode(entry('index-agentcore.ts'))).toEqual({
+        prebuilt: path.join(pkg, 'functions', 'retrieve-agentcore'),
+      });
+      // Where both are (a checkout after npm pack), the source wins.
+      const source = path.join(pkg, 'lambdas', 'post-call', 'index.ts');
+      fs.mkdirSync(path.dirname(source), { recursive: true });
+      fs.writeFileSync(source, 'export const handler = async () => ({});');
+      fs.mkdirSync(path.join(pkg, 'functions', 'post-call'));
+      fs.writeFileSync(path.join(pkg, 'functions', 'post-call', 'index.js'), 'exports.handler = async () => ({});');
+      expect(functionCode(source)).toEqual({ source });
+      expect(() => functionCode(path.join(pkg, 'lambdas', 'ingest', 'index.ts'))).toThrow(
+        `AgenticMemory: neither the handler ${path.join(pkg, 'lambdas', 'ingest', 'index.ts')} nor its prebuilt bundle ${path.join(pkg, 'functions', 'ingest')} exists`,
+      );
+    } finally {
+      fs.rmSync(pkg, { recursive: true, force: true });
     }
   });
 });

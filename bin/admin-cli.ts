@@ -1,7 +1,7 @@
 /**
  * `npx agentic-memory …`: the admin CLI (see `--help`). Started by bin/agentic-memory-cli.js.
  */
-import { runCli } from '../lambdas/admin/cli/program';
+import { runCli } from '../cli/commands/program';
 
 // The AWS SDK's notice that its versions published after January 2027 need Node 22 is not about
 // this CLI: its Node range is package.json `engines`, held against every package it runs.

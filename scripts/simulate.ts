@@ -11,7 +11,7 @@
  * Keys from the environment or the data directory. Exits 1 on any failure.
  */
 import * as path from 'node:path';
-import { tampered } from '../lambdas/admin/smoke';
+import { tampered } from '../cli/smoke';
 import { WORKSPACE_KEY_HEADER } from '../lambdas/client-data/handler';
 import { MEMORY_TOKEN_VARIABLE } from '../lambdas/local/getting-started';
 import { SIGNATURE_HEADER } from '../lambdas/post-call/handler';

@@ -1,5 +1,5 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { expireMemories, type RetentionReport } from '../admin/retention';
+import { expireMemories, type RetentionReport } from './expire-memories';
 import { redactIdentity } from '../shared/caller';
 import type { RetentionSettings } from '../shared/config';
 import { redactedMessage } from '../shared/logging';

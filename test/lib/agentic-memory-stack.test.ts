@@ -8,7 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks, NagPack } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { AgenticMemory, AgenticMemoryStack } from '../../lib';
-import { REQUIRED_OUTPUTS } from '../../lambdas/admin/aws/stack-outputs';
+import { REQUIRED_OUTPUTS } from '../../cli/aws/stack-outputs';
 import { flatten, logicalId, temporaryDirectory, testApp, withoutAssetHashes } from './cdk-test-app';
 
 /** The default stack, as `npx cdk synth` builds it (cdk.json flags, real esbuild bundles), once. */

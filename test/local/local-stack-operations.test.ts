@@ -7,7 +7,7 @@ import { audioKey } from '../../lambdas/shared/archive/archive-keys';
 import { ElevenLabsLoopback } from '../support/elevenlabs-server';
 import { S3RVER_CREDENTIALS } from '../../lambdas/local/embedded-s3';
 import type { LocalStack } from '../../lambdas/local/local-stack';
-import { S3ArchiveAdmin, listAll } from '../../lambdas/admin/s3-archive-admin';
+import { S3ArchiveAdmin, listAll } from '../../cli/s3-archive-admin';
 import { createS3Client } from '../../lambdas/shared/archive/archive';
 import { postCall, removeHome, startTestStack, tempHome } from './local-stack-support';
 

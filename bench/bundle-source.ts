@@ -1,12 +1,14 @@
 import * as path from 'node:path';
-import { buildFunctionBundles, prebuiltBundleFile, prebuiltFunctionBundles, type FunctionBundle } from './bundles';
+import { buildFunctionBundles, prebuiltFunctionBundles, type FunctionBundle } from './bundles';
+import type { BenchFunction } from './functions';
 
 /**
  * Where the benchmark takes the functions it measures from — the one place that decides it.
  * `source`: built here from the TypeScript with the construct's own esbuild options (what
  * `cdk deploy` from this repository ships). `prebuilt`: the files in a folder laid out as
- * `<dir>/<service>/index.js` with `index.js.map` beside it (`npm run bench -- --bundles <dir>`),
- * such as the bundles a package ships.
+ * `<dir>/<service>/index.js`, and `<dir>/<service>-agentcore/index.js` for the AgentCore
+ * bundles, with `index.js.map` beside each (`npm run bench -- --bundles <dir>`): the layout of the
+ * bundles the package ships (`npm run build:functions` writes them to functions/).
  */
 export type BundleSource = { kind: 'source' } | { kind: 'prebuilt'; dir: string };
 
@@ -19,12 +21,16 @@ export function bundleSourceFrom(bundlesDir: string | undefined): BundleSource {
 export function describeBundleSource(source: BundleSource): string {
   return source.kind === 'source'
     ? 'built from source with the construct’s esbuild options'
-    : `prebuilt, from ${prebuiltBundleFile(source.dir, '<service>')}`;
+    : `prebuilt, from ${path.join(source.dir, '<service>', 'index.js')} and ${path.join(source.dir, '<service>-agentcore', 'index.js')}`;
 }
 
-/** The four functions' bundles; `workDir` receives the ones built from source. */
-export async function functionBundles(source: BundleSource, workDir: string): Promise<FunctionBundle[]> {
+/** The functions' bundles; `workDir` receives the ones built from source. */
+export async function functionBundles(
+  source: BundleSource,
+  workDir: string,
+  functions: readonly BenchFunction[],
+): Promise<FunctionBundle[]> {
   return source.kind === 'source'
-    ? buildFunctionBundles(path.join(workDir, 'functions'))
-    : prebuiltFunctionBundles(source.dir);
+    ? buildFunctionBundles(path.join(workDir, 'functions'), functions)
+    : prebuiltFunctionBundles(source.dir, functions);
 }

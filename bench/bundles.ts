@@ -1,15 +1,20 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { SERVICE, type ServiceName } from '../lib/contract';
-import { MEMORY_FUNCTION_RUNTIME, handlerEntry, memoryFunctionBundling, packageRoot } from '../lib/memory-function';
+import { SERVICE, type FunctionServiceName, type MemoryBackendName, type ServiceName } from '../lib/contract';
+import { MEMORY_FUNCTION_RUNTIME, memoryFunctionBundling, packageRoot } from '../lib/memory-function';
 import { esbuildOptionsFor } from './esbuild-options';
+import { bundlePathOf, entryOf, type BenchFunction } from './functions';
 import { bytesPerSource, type SourceMap } from './source-map-bytes';
 
 export const SERVICES: ServiceName[] = Object.values(SERVICE);
 
 export interface FunctionBundle {
-  service: ServiceName;
+  /** The function's name in the report (`client-data · agentcore`). */
+  name: string;
+  service: FunctionServiceName;
+  /** The memory backend it is bundled for; none for post-call. */
+  backend?: MemoryBackendName;
   /** The bundle's index.js. */
   file: string;
   bytes: number;
@@ -20,88 +25,124 @@ export interface FunctionBundle {
   deadCode: string[];
 }
 
+type BundledFunction = Pick<BenchFunction, 'service' | 'backend'>;
+
+/** Functions that run a part: these services, and (for a memory client) only when bundled for that backend. */
+const runBy =
+  (services: readonly FunctionServiceName[], backend?: MemoryBackendName) =>
+  (fn: BundledFunction): boolean =>
+    services.includes(fn.service) && (backend === undefined || fn.backend === backend);
+const MEMORY_USERS: FunctionServiceName[] = ['client-data', 'retrieve', 'ingest', 'retention'];
+
 /**
  * What may be in a bundle, and which functions run it. A bundle holding a part its function does
- * not run ships code it never runs (and pays for it on every cold start).
+ * not run ships code it never runs (and pays for it on every cold start). Each memory client
+ * comes with its adapter: a function bundled for one backend holds neither of the other's.
  */
-const PARTS: Array<{ what: string; pattern: RegExp; runBy: readonly ServiceName[] }> = [
-  { what: 'mem0ai', pattern: /node_modules\/mem0ai\//, runBy: ['client-data', 'retrieve', 'ingest'] },
+export const PARTS: Array<{ what: string; pattern: RegExp; runs: (fn: BundledFunction) => boolean }> = [
+  {
+    what: 'the Mem0 client (mem0ai, lambdas/shared/memory/mem0-*)',
+    pattern: /node_modules\/mem0ai\/|lambdas\/shared\/memory\/mem0-/,
+    runs: runBy(MEMORY_USERS, 'mem0'),
+  },
+  {
+    what: 'the AgentCore client (@aws-sdk/client-bedrock-agentcore, lambdas/shared/memory/agentcore-*)',
+    pattern: /node_modules\/@aws-sdk\/client-bedrock-agentcore\/|lambdas\/shared\/memory\/agentcore-/,
+    runs: runBy(MEMORY_USERS, 'agentcore'),
+  },
   {
     what: '@aws-sdk/client-s3',
     pattern: /node_modules\/@aws-sdk\/client-s3\//,
-    runBy: ['client-data', 'post-call', 'ingest'],
+    runs: runBy(['client-data', 'post-call', 'ingest']),
   },
-  { what: '@aws-sdk/client-dynamodb', pattern: /node_modules\/@aws-sdk\/client-dynamodb\//, runBy: ['ingest'] },
-  { what: 'Powertools idempotency', pattern: /node_modules\/@aws-lambda-powertools\/idempotency\//, runBy: ['ingest'] },
-  { what: 'Powertools batch', pattern: /node_modules\/@aws-lambda-powertools\/batch\//, runBy: ['ingest'] },
-  { what: 'axios (mem0ai never sends through it)', pattern: /node_modules\/axios\//, runBy: [] },
+  {
+    what: '@aws-sdk/client-dynamodb',
+    pattern: /node_modules\/@aws-sdk\/client-dynamodb\//,
+    runs: runBy(['ingest']),
+  },
+  {
+    what: 'Powertools idempotency',
+    pattern: /node_modules\/@aws-lambda-powertools\/idempotency\//,
+    runs: runBy(['ingest']),
+  },
+  { what: 'Powertools batch', pattern: /node_modules\/@aws-lambda-powertools\/batch\//, runs: runBy(['ingest']) },
+  { what: 'axios (mem0ai never sends through it)', pattern: /node_modules\/axios\//, runs: runBy([]) },
   {
     what: 'credential sources other than the environment (a Lambda has its role’s credentials there)',
     pattern:
       /node_modules\/(@aws-sdk\/(nested-clients|credential-provider-[a-z-]+|token-providers)|@smithy\/credential-provider-imds)\//,
-    runBy: [],
+    runs: runBy([]),
   },
   {
     what: 'SDK event streams (no function sends or reads one)',
     pattern: /node_modules\/@smithy\/core\/dist-es\/submodules\/event-streams\//,
-    runBy: [],
+    runs: runBy([]),
   },
   {
     what: 'the embedded memory store (local stack only)',
     pattern: /lambdas\/shared\/memory\/embedded-store|node_modules\/minisearch\//,
-    runBy: [],
+    runs: runBy([]),
   },
-  { what: 'lambdas/local (local stack only)', pattern: /lambdas\/local\//, runBy: [] },
+  { what: 'lambdas/local (local stack only)', pattern: /lambdas\/local\//, runs: runBy([]) },
 ];
 
-/** Builds the four functions exactly as the construct bundles them; what each holds, from esbuild's metafile. */
-export async function buildFunctionBundles(outDir: string): Promise<FunctionBundle[]> {
+/** Builds the functions exactly as the construct bundles them; what each holds, from esbuild's metafile. */
+export async function buildFunctionBundles(
+  outDir: string,
+  functions: readonly BenchFunction[],
+): Promise<FunctionBundle[]> {
   const bundles: FunctionBundle[] = [];
-  for (const service of SERVICES) {
-    const file = path.join(outDir, service, 'index.js');
-    const metafile = await bundle(handlerEntry(service), file);
+  for (const fn of functions) {
+    const file = path.join(outDir, bundlePathOf(fn));
+    const metafile = await bundle(entryOf(fn), file);
     const inputs = Object.entries(outputOf(metafile, file).inputs).map(([input, { bytesInOutput }]) => ({
       input,
       bytes: bytesInOutput,
     }));
-    bundles.push(describeBundle(service, file, inputs));
+    bundles.push(describeBundle(fn, file, inputs));
   }
   return bundles;
 }
 
-/** The layout of prebuilt bundles: `<dir>/<service>/index.js`, its source map beside it. */
-export const prebuiltBundleFile = (dir: string, service: string) => path.join(dir, service, 'index.js');
+/**
+ * The layout of prebuilt bundles, the package's (`functions/`): `<dir>/<service>/index.js` (Mem0,
+ * post-call) and `<dir>/<service>-agentcore/index.js`, each with its source map beside it.
+ */
+export const prebuiltBundleFile = (dir: string, fn: BundledFunction) => path.join(dir, bundlePathOf(fn));
 
 /**
- * The four functions as bundled by someone else (the files the package ships); what each holds,
+ * The functions as bundled by someone else (the files the package ships); what each holds,
  * from its source map, which esbuild writes with the path of every input.
  */
-export function prebuiltFunctionBundles(dir: string): FunctionBundle[] {
-  return SERVICES.map((service) => {
-    const file = path.resolve(prebuiltBundleFile(dir, service));
+export function prebuiltFunctionBundles(dir: string, functions: readonly BenchFunction[]): FunctionBundle[] {
+  return functions.map((fn) => {
+    const file = path.resolve(prebuiltBundleFile(dir, fn));
     for (const needed of [file, `${file}.map`])
-      if (!existsSync(needed)) throw new Error(`no prebuilt bundle for ${service}: ${needed} does not exist`);
+      if (!existsSync(needed)) throw new Error(`no prebuilt bundle for ${fn.name}: ${needed} does not exist`);
     const map = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as SourceMap;
     const inputs = [...bytesPerSource(map, readFileSync(file, 'utf8'))].map(([input, bytes]) => ({ input, bytes }));
-    return describeBundle(service, file, inputs);
+    return describeBundle(fn, file, inputs);
   });
 }
 
-function describeBundle(
-  service: ServiceName,
+/** What a bundle of `fn` holds, and which of it the function never runs. */
+export function describeBundle(
+  fn: Pick<BenchFunction, 'name' | 'service' | 'backend'>,
   file: string,
   inputs: Array<{ input: string; bytes: number }>,
 ): FunctionBundle {
   const contributing = inputs.filter((i) => i.bytes > 0).map((i) => i.input);
   return {
-    service,
+    name: fn.name,
+    service: fn.service,
+    ...(fn.backend ? { backend: fn.backend } : {}),
     file,
     bytes: statSync(file).size,
     sourceMapBytes: statSync(`${file}.map`).size,
     packages: packageSizes(inputs),
-    deadCode: PARTS.filter(
-      (part) => !part.runBy.includes(service) && contributing.some((input) => part.pattern.test(input)),
-    ).map((part) => part.what),
+    deadCode: PARTS.filter((part) => !part.runs(fn) && contributing.some((input) => part.pattern.test(input))).map(
+      (part) => part.what,
+    ),
   };
 }
 

@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { AgenticMemory } from '../lib/agentic-memory';
-import { ENV, type ServiceName } from '../lib/contract';
+import { ENV, type MemoryBackendName, type ServiceName } from '../lib/contract';
 
 export interface FunctionEnvironment {
   /** The variables the construct sets, with deploy-time references (ARNs, names) left as `undefined`. */
@@ -11,9 +11,40 @@ export interface FunctionEnvironment {
 
 /**
  * Each function's environment exactly as the construct sets it with its defaults, read from
- * the synthesized function (bundling skipped: only the configuration is wanted).
+ * the synthesized function (bundling skipped: only the configuration is wanted); for AgentCore,
+ * see `agentCoreEnvironments`.
  */
-export function constructEnvironments(): Record<ServiceName, FunctionEnvironment> {
+export function constructEnvironments(backend: MemoryBackendName = 'mem0'): Record<ServiceName, FunctionEnvironment> {
+  return backend === 'agentcore' ? agentCoreEnvironments(mem0Environments()) : mem0Environments();
+}
+
+/**
+ * The construct's environments with the AgentCore backend, as docs/agentcore-memory.md
+ * ("What the construct must do", 4 and 5) has it set them: MEMORY_BACKEND=agentcore and the
+ * memory's id (known at deploy time) on each function that uses memory, no Mem0 secret; every
+ * other variable as with Mem0.
+ */
+export function agentCoreEnvironments(
+  mem0: Record<ServiceName, FunctionEnvironment>,
+): Record<ServiceName, FunctionEnvironment> {
+  const environments = {} as Record<ServiceName, FunctionEnvironment>;
+  for (const [service, fn] of Object.entries(mem0) as Array<[ServiceName, FunctionEnvironment]>) {
+    if (!(ENV.mem0ApiKeySecretId in fn.variables)) {
+      environments[service] = fn;
+      continue;
+    }
+    const variables = Object.fromEntries(
+      Object.entries(fn.variables).filter(([name]) => name !== ENV.mem0ApiKeySecretId),
+    );
+    environments[service] = {
+      ...fn,
+      variables: { ...variables, [ENV.memoryBackend]: 'agentcore', [ENV.agentCoreMemoryId]: undefined },
+    };
+  }
+  return environments;
+}
+
+function mem0Environments(): Record<ServiceName, FunctionEnvironment> {
   const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Bench');
   const memory = new AgenticMemory(stack, 'Memory');
   const environments = {} as Record<ServiceName, FunctionEnvironment>;
@@ -45,6 +76,8 @@ export interface LoopbackEndpoints {
   secretIds: Record<string, string>;
   /** The only key the S3 server accepts; the other loopback servers take any. */
   credentials: { accessKeyId: string; secretAccessKey: string };
+  /** The loopback AgentCore data plane and its memory, for functions bundled for AgentCore. */
+  agentCore?: { endpoint: string; memoryId: string };
 }
 
 /**
@@ -60,6 +93,7 @@ export function loopbackEnvironment(
     ...loopback.secretIds,
     [ENV.archiveBucket]: loopback.bucket,
     [ENV.idempotencyTable]: loopback.idempotencyTable,
+    ...(loopback.agentCore ? { [ENV.agentCoreMemoryId]: loopback.agentCore.memoryId } : {}),
   };
   const variables: Record<string, string> = {};
   for (const [name, value] of Object.entries(fn.variables)) {
@@ -82,7 +116,19 @@ export function loopbackEnvironment(
     AWS_ENDPOINT_URL_SECRETS_MANAGER: loopback.secretsManagerEndpoint,
     AWS_ENDPOINT_URL_DYNAMODB: loopback.dynamoDbEndpoint,
     ...variables,
-    [ENV.mem0Host]: loopback.mem0Url,
+    ...memoryEndpoint(service, variables, loopback),
     [ENV.archiveEndpoint]: loopback.s3Endpoint,
   };
+}
+
+/** Where the function's memory client goes: the loopback AgentCore endpoint, or the Mem0 routes. */
+function memoryEndpoint(
+  service: ServiceName,
+  variables: Record<string, string>,
+  loopback: LoopbackEndpoints,
+): Record<string, string> {
+  if (variables[ENV.memoryBackend] !== 'agentcore') return { [ENV.mem0Host]: loopback.mem0Url };
+  if (!loopback.agentCore)
+    throw new Error(`${service} is bundled for AgentCore: give it a loopback AgentCore endpoint`);
+  return { [ENV.agentCoreEndpoint]: loopback.agentCore.endpoint };
 }

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { ENV } from '../lib/contract';
+import { ENV, type MemoryBackendName } from '../lib/contract';
+import { createAgentCoreClient } from '../lambdas/shared/memory/agentcore-client';
+import { AgentCoreMemoryStore } from '../lambdas/shared/memory/agentcore-store';
+import { startAgentCoreServer, type AgentCoreLoopbackServer } from '../test/support/agentcore-server';
 import { startLocalDynamoDB, type LocalDynamoDB } from '../test/support/dynamodb';
 import { startMem0Server, type Mem0LoopbackServer } from '../test/support/mem0-server';
 import { S3RVER_CREDENTIALS, startLocalS3, type LocalS3 } from '../test/support/s3';
@@ -19,17 +22,22 @@ export interface BenchSecrets {
 
 /**
  * The remote peers of the functions, all real protocol servers on 127.0.0.1 (the test bed's):
- * Mem0's routes, s3rver, Secrets Manager, dynalite. Ingest gets a Mem0 server of its own, so
- * the memories it writes never change what the pre-call and search benchmarks read.
+ * Mem0's routes, the AgentCore Memory data plane, s3rver, Secrets Manager, dynalite. Ingest gets
+ * a Mem0 server and an AgentCore server of its own, so the memories it writes never change what
+ * the pre-call and search benchmarks read. The AgentCore servers run no extraction: on AWS it
+ * happens after the call, off every function's path.
  */
 export class Peers {
   private constructor(
     readonly mem0: Mem0LoopbackServer,
     readonly ingestMem0: Mem0LoopbackServer,
+    readonly agentCore: AgentCoreLoopbackServer,
+    readonly ingestAgentCore: AgentCoreLoopbackServer,
     readonly s3: LocalS3,
     readonly secretsManager: SecretsManagerLoopback,
     readonly dynamodb: LocalDynamoDB,
-    readonly idempotencyTable: string,
+    /** One per backend, as each deployment has its own: the two ingest benchmarks write the same conversations. */
+    readonly idempotencyTables: Record<MemoryBackendName, string>,
     readonly secrets: BenchSecrets,
     private readonly housekeeping: NodeJS.Timeout,
   ) {}
@@ -43,35 +51,60 @@ export class Peers {
       hmacKey: TEST_WEBHOOK_SECRET,
       memoryTokenKey: `mtk_bench_${randomUUID()}`,
     };
-    const [mem0, ingestMem0, s3, dynamodb, secretsManager] = await Promise.all([
+    const [mem0, ingestMem0, agentCore, ingestAgentCore, s3, dynamodb, secretsManager] = await Promise.all([
       startMem0Server({ apiKey }),
       startMem0Server({ apiKey }),
+      startAgentCoreServer(),
+      startAgentCoreServer(),
       startLocalS3(),
       startLocalDynamoDB(),
       SecretsManagerLoopback.start(
         Object.fromEntries(Object.entries(SECRET_IDS).map(([variable, id]) => [id, secrets[SECRET_OF[variable]]])),
       ),
     ]);
-    const table = 'agentic-memory-idempotency';
-    await dynamodb.createIdempotencyTable(table);
+    const tables = { mem0: 'agentic-memory-idempotency', agentcore: 'agentic-memory-idempotency-agentcore' };
+    for (const table of Object.values(tables)) await dynamodb.createIdempotencyTable(table);
     // The servers record every request for the tests' assertions; a benchmark makes thousands.
     const housekeeping = setInterval(() => {
       mem0.requests.length = 0;
       ingestMem0.requests.length = 0;
+      agentCore.requests.length = 0;
+      ingestAgentCore.requests.length = 0;
       secretsManager.requests.length = 0;
     }, 1000);
-    return new Peers(mem0, ingestMem0, s3, secretsManager, dynamodb, table, secrets, housekeeping);
+    return new Peers(
+      mem0,
+      ingestMem0,
+      agentCore,
+      ingestAgentCore,
+      s3,
+      secretsManager,
+      dynamodb,
+      tables,
+      secrets,
+      housekeeping,
+    );
+  }
+
+  /** The AgentCore adapter on the (read) AgentCore server, with the real client: what seeds its callers. */
+  agentCoreStore(): AgentCoreMemoryStore {
+    return new AgentCoreMemoryStore({
+      client: createAgentCoreClient({ endpoint: this.agentCore.url, credentials: S3RVER_CREDENTIALS }),
+      memoryId: this.agentCore.memoryId,
+    });
   }
 
   /** The loopback endpoints a function's environment points at. */
-  endpoints(options: { ingest: boolean }): LoopbackEndpoints {
+  endpoints(options: { ingest: boolean; backend: MemoryBackendName }): LoopbackEndpoints {
+    const agentCore = options.ingest ? this.ingestAgentCore : this.agentCore;
     return {
       mem0Url: options.ingest ? this.ingestMem0.url : this.mem0.url,
+      agentCore: { endpoint: agentCore.url, memoryId: agentCore.memoryId },
       s3Endpoint: this.s3.endpoint,
       bucket: this.s3.bucket,
       secretsManagerEndpoint: this.secretsManager.endpoint,
       dynamoDbEndpoint: this.dynamodb.endpoint,
-      idempotencyTable: this.idempotencyTable,
+      idempotencyTable: this.idempotencyTables[options.backend],
       secretIds: SECRET_IDS,
       credentials: S3RVER_CREDENTIALS,
     };
@@ -82,6 +115,8 @@ export class Peers {
     await Promise.all([
       this.mem0.close(),
       this.ingestMem0.close(),
+      this.agentCore.close(),
+      this.ingestAgentCore.close(),
       this.s3.close(),
       this.dynamodb.close(),
       this.secretsManager.close(),

@@ -1,18 +1,30 @@
-import type { ServiceName } from '../lib/contract';
+import type { MemoryBackendName, ServiceName } from '../lib/contract';
 import type { BudgetCheck, WarmFigures } from './budgets';
 import type { FunctionBundle } from './bundles';
 import { JUDGED_PERCENTILE, type ColdStartCost } from './cold-start-verdict';
 
-/** What each function's floor is made of (see warm/floors.ts). */
-export const FLOOR_OF: Record<ServiceName, string> = {
-  'client-data':
-    '3 Mem0 list calls side by side (mem0ai getAll, the handler’s page sizes), then 1 S3 put of the request+answer record',
-  retrieve: '1 Mem0 search (mem0ai search, the handler’s filter and top_k)',
-  'post-call': '1 S3 put of the raw body',
-  ingest: 'S3 get, S3 put (per-caller copy), then per memory: DynamoDB put + Mem0 add + DynamoDB update, in turn',
+/** What each function's floor is made of (see warm/floors.ts, warm/mem0-floor.ts, warm/agentcore-floor.ts). */
+export const FLOOR_OF: Record<ServiceName, Partial<Record<MemoryBackendName | 'none', string>>> = {
+  'client-data': {
+    mem0: '3 Mem0 list calls side by side (mem0ai getAll, the handler’s page sizes), then 1 S3 put of the request+answer record',
+    agentcore:
+      '3 AgentCore reads side by side, every page of each (ListMemoryRecords of the summaries; ListMemoryRecords of the facts beside ListSessions, then ListEvents of the latest session; ListMemoryRecords of the profile), then 1 S3 put of the request+answer record',
+  },
+  retrieve: {
+    mem0: '1 Mem0 search (mem0ai search, the handler’s filter and top_k)',
+    agentcore: '1 RetrieveMemoryRecords (the caller’s namespace, topK = the handler’s limit)',
+  },
+  'post-call': { none: '1 S3 put of the raw body' },
+  ingest: {
+    mem0: 'S3 get, S3 put (per-caller copy), then per memory: DynamoDB put + Mem0 add + DynamoDB update, in turn',
+    agentcore:
+      'S3 get, S3 put (per-caller copy), then per memory: DynamoDB put + (ListMemoryRecords + BatchCreateMemoryRecords for a text | ListEvents + CreateEvent per part for the transcript) + DynamoDB update, in turn',
+  },
 };
 
 export interface ColdStartFigure {
+  /** The function's name (`client-data · agentcore`). */
+  name: string;
   service: ServiceName;
   cost: ColdStartCost;
   /** Median first invocation, ms. */
@@ -23,6 +35,7 @@ export interface ColdStartFigure {
 
 export interface Report {
   header: string;
+  backends: MemoryBackendName[];
   bundleSource: string;
   bundles: FunctionBundle[];
   coldStart: ColdStartFigure[];
@@ -34,6 +47,11 @@ export interface Report {
   iterations: number;
   checks: BudgetCheck[];
 }
+
+const BACKEND_PEER: Record<MemoryBackendName, string> = {
+  mem0: 'Mem0 routes',
+  agentcore: 'AgentCore Memory data plane',
+};
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 const ms = (value: number | undefined) => (value === undefined ? '—' : `${value.toFixed(2)} ms`);
@@ -59,7 +77,7 @@ export function formatReport(report: Report): string {
     table([
       ['function', 'index.js', 'source map', 'largest parts', 'dead code'],
       ...report.bundles.map((b) => [
-        b.service,
+        b.name,
         kb(b.bytes),
         kb(b.sourceMapBytes),
         b.packages
@@ -84,7 +102,7 @@ export function formatReport(report: Report): string {
         'instructions over bare',
       ],
       ...report.coldStart.map((c) => [
-        c.service,
+        c.name,
         ms(c.cost.overBareMs),
         ms(c.cost.overBareMedianMs),
         ms(c.cost.wallOverBareMs),
@@ -100,7 +118,7 @@ export function formatReport(report: Report): string {
       ? `Instructions not counted: ${report.instructionsNotCounted}.`
       : `Instructions: valgrind callgrind, V8 on one thread with fixed seeds, ${report.instructionRounds} round(s).`,
     '',
-    `Warm latency (${report.iterations} invocations each, loopback Mem0 routes + s3rver + dynalite)`,
+    `Warm latency (${report.iterations} invocations each, loopback ${report.backends.map((b) => BACKEND_PEER[b]).join(' + ')} + s3rver + dynalite)`,
     table([
       ['scenario', 'handler p50', 'handler p99', 'floor p50', 'floor p99', '÷ floor p50', '÷ floor p99'],
       ...report.warm.map((w) => [
@@ -115,7 +133,11 @@ export function formatReport(report: Report): string {
     ]),
     '',
     'Floors (the remote calls a function cannot avoid, made the same way with the same clients):',
-    ...Object.entries(FLOOR_OF).map(([service, floor]) => `  ${service}: ${floor}`),
+    ...Object.entries(FLOOR_OF).flatMap(([service, floors]) =>
+      Object.entries(floors)
+        .filter(([backend]) => backend === 'none' || report.backends.includes(backend as MemoryBackendName))
+        .map(([backend, floor]) => `  ${backend === 'none' ? service : `${service} · ${backend}`}: ${floor}`),
+    ),
     '',
     'Budgets',
     table([

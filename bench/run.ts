@@ -3,18 +3,19 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { rawPostCallKey } from '../lambdas/shared/archive/archive-keys';
-import type { ServiceName } from '../lib/contract';
+import type { MemoryBackendName, ServiceName } from '../lib/contract';
 import { packageRoot } from '../lib/memory-function';
 import { FIXTURES_DIR, readFixture } from '../test/support/fixtures';
 import { lambdaContext } from '../test/support/http-event';
 import { bundleChecks, coldStartChecks, warmChecks, type WarmFigures } from './budgets';
 import { bundleSourceFrom, describeBundleSource, functionBundles } from './bundle-source';
-import { SERVICES, bundle } from './bundles';
-import { MEMORY_COUNTS, SEARCH_CALLER, SEARCH_QUERY, callerWith, seedCaller } from './callers';
+import { bundle } from './bundles';
+import { MEMORY_COUNTS, SEARCH_CALLER, SEARCH_QUERY, callerWith, seedAgentCoreCaller, seedCaller } from './callers';
 import { measureColdStarts, type ColdStartTarget } from './cold-start';
 import { JUDGED_FIGURE, JUDGED_PERCENTILE, MIN_ROUNDS, coldStartCost, type StartupTimes } from './cold-start-verdict';
 import { constructEnvironments, loopbackEnvironment } from './construct-environment';
 import { asConversation, clientDataEvent, ingestEvent, postCallEvent, retrieveEvent } from './events';
+import { BACKEND_CHOICES, backendsOf, benchFunctions, type BenchFunction } from './functions';
 import { countStartupInstructions, instructionsOverBare } from './instructions';
 import { Peers } from './peers';
 import { formatReport, type ColdStartFigure } from './report';
@@ -23,10 +24,11 @@ import type { WarmScenario } from './warm/protocol';
 import { runWarm } from './warm/run-warm';
 
 /**
- * `npm run bench`: bundle sizes, cold starts and warm latency of the four functions against
- * their floors, on loopback peers. Prints a table, writes bench/results.json, exits 1 when a
- * budget (bench/budgets.ts) is missed. `-- --iterations 100 --rounds 5 --instruction-rounds 0`
- * for a quick look; `-- --bundles <dir>` measures prebuilt bundles (bench/bundle-source.ts).
+ * `npm run bench`: bundle sizes, cold starts and warm latency of the functions, as bundled for
+ * each memory backend (`--backend mem0|agentcore|both`, default both), against their floors, on
+ * loopback peers. Prints a table, writes bench/results.json, exits 1 when a budget
+ * (bench/budgets.ts) is missed. `-- --iterations 100 --rounds 5 --instruction-rounds 0` for a
+ * quick look; `-- --bundles <dir>` measures prebuilt bundles (bench/bundle-source.ts).
  * The method is in bench/README.md.
  */
 
@@ -39,6 +41,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '20' },
     'instruction-rounds': { type: 'string', default: '1' },
     bundles: { type: 'string' },
+    backend: { type: 'string', default: 'both' },
   },
 });
 /** A whole-number option, or the bench refuses to start (exit 2) rather than fail minutes later. */
@@ -53,6 +56,15 @@ const WARMUP = wholeNumber('warmup', 0);
 const ROUNDS = wholeNumber('rounds', MIN_ROUNDS);
 const INSTRUCTION_ROUNDS = wholeNumber('instruction-rounds', 0);
 const BUNDLE_SOURCE = bundleSourceFrom(args.bundles);
+const BACKENDS = memoryBackends();
+const FUNCTIONS = benchFunctions(BACKENDS);
+
+function memoryBackends(): MemoryBackendName[] {
+  const backends = backendsOf(args.backend!);
+  if (backends) return backends;
+  console.error(`--backend takes ${BACKEND_CHOICES.join(', ')}, not ${JSON.stringify(args.backend)}`);
+  process.exit(2);
+}
 
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
@@ -65,15 +77,25 @@ async function main(): Promise<number> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'agentic-memory-bench-'));
   const peers = await Peers.start();
   try {
-    progress(`the four functions: ${describeBundleSource(BUNDLE_SOURCE)}`);
-    const bundles = await functionBundles(BUNDLE_SOURCE, work);
+    progress(`${FUNCTIONS.map((fn) => fn.name).join(', ')}: ${describeBundleSource(BUNDLE_SOURCE)}`);
+    const bundles = await functionBundles(BUNDLE_SOURCE, work, FUNCTIONS);
     const workerFile = path.join(work, 'worker', 'index.js');
     await bundle(path.join(packageRoot(), 'bench', 'warm', 'worker.ts'), workerFile);
 
-    const constructEnv = constructEnvironments();
-    const envOf = (service: ServiceName) =>
-      loopbackEnvironment(service, constructEnv[service], peers.endpoints({ ingest: service === 'ingest' }));
-    for (const memories of MEMORY_COUNTS) seedCaller(peers.mem0, callerWith(memories), memories);
+    const constructEnv = Object.fromEntries(BACKENDS.map((backend) => [backend, constructEnvironments(backend)]));
+    const envOf = (fn: BenchFunction) => {
+      const service = fn.service as ServiceName;
+      // post-call is the same function with either backend.
+      const backend = fn.backend ?? BACKENDS[0];
+      const variables = constructEnv[backend][service];
+      return loopbackEnvironment(service, variables, peers.endpoints({ ingest: service === 'ingest', backend }));
+    };
+    progress(`seeding callers with ${MEMORY_COUNTS.join(', ')} memories (${BACKENDS.join(', ')})`);
+    for (const memories of MEMORY_COUNTS) {
+      if (BACKENDS.includes('mem0')) seedCaller(peers.mem0, callerWith(memories), memories);
+      if (BACKENDS.includes('agentcore'))
+        await seedAgentCoreCaller(peers.agentCoreStore(), peers.agentCore, callerWith(memories), memories);
+    }
 
     const longCallFile = path.join(FIXTURES_DIR, LONG_CALL);
     const longCallJson = JSON.parse(longCall.toString('utf8')) as {
@@ -82,48 +104,37 @@ async function main(): Promise<number> {
     const longCallId = longCallJson.data.conversation_id;
     const longCallCaller = longCallJson.data.metadata.phone_call.external_number;
 
+    const timed = FUNCTIONS.filter((fn) => fn.timed);
     progress(`cold starts: ${ROUNDS} rounds of bare node, then each function followed by bare node`);
-    const fileOf = (service: ServiceName) => bundles.find((b) => b.service === service)!.file;
+    const fileOf = (fn: BenchFunction) => bundles.find((b) => b.name === fn.name)!.file;
     let coldIngests = 0;
     const httpOk = (response: unknown) => {
       if ((response as { statusCode?: number }).statusCode !== 200)
         throw new Error(`first invocation answered ${JSON.stringify(response)}`);
     };
-    const targets: ColdStartTarget[] = [
-      {
-        name: 'client-data',
-        env: envOf('client-data'),
-        bundle: fileOf('client-data'),
+    const firstInvocationOf: Record<ServiceName, Pick<ColdStartTarget, 'firstInvocation' | 'checkResponse'>> = {
+      'client-data': {
         firstInvocation: async () => ({
           event: clientDataEvent(callerWith(10), peers.secrets.workspaceKey, 'CAcold'),
           context: { ...lambdaContext('client-data') },
         }),
         checkResponse: httpOk,
       },
-      {
-        name: 'retrieve',
-        env: envOf('retrieve'),
-        bundle: fileOf('retrieve'),
+      retrieve: {
         firstInvocation: async () => ({
           event: retrieveEvent(SEARCH_CALLER, SEARCH_QUERY, peers.secrets.retrieveApiKey),
           context: { ...lambdaContext('retrieve') },
         }),
         checkResponse: httpOk,
       },
-      {
-        name: 'post-call',
-        env: envOf('post-call'),
-        bundle: fileOf('post-call'),
+      'post-call': {
         firstInvocation: async () => ({
           event: postCallEvent(longCall, peers.secrets.hmacKey),
           context: { ...lambdaContext('post-call') },
         }),
         checkResponse: httpOk,
       },
-      {
-        name: 'ingest',
-        env: envOf('ingest'),
-        bundle: fileOf('ingest'),
+      ingest: {
         firstInvocation: async () => {
           const call = asConversation(longCall, longCallId, `cold${coldIngests++}`);
           const key = rawPostCallKey('post_call_transcription', call.conversationId, call.body, new Date());
@@ -138,10 +149,16 @@ async function main(): Promise<number> {
             throw new Error('first ingest failed');
         },
       },
-    ];
-    // The bare process: a function's environment (the construct gives all four the same
+    };
+    const targets: ColdStartTarget[] = timed.map((fn) => ({
+      name: fn.name,
+      env: envOf(fn),
+      bundle: fileOf(fn),
+      ...firstInvocationOf[fn.service as ServiceName],
+    }));
+    // The bare process: a function's environment (the construct gives all functions the same
     // NODE_OPTIONS, which is what Node itself reads) and no bundle.
-    const bareEnv = envOf('client-data');
+    const bareEnv = envOf(timed[0]);
     const cold = await measureColdStarts(targets, bareEnv, ROUNDS, work);
     const loadAfterColdStarts = os.loadavg()[0];
 
@@ -156,52 +173,71 @@ async function main(): Promise<number> {
       INSTRUCTION_ROUNDS,
       path.join(work, 'callgrind'),
     );
-    const coldStart: ColdStartFigure[] = targets.map((t) => ({
-      service: t.name as ServiceName,
-      cost: coldStartCost(cold.get(t.name)!.rounds),
-      firstCallMs: round(median(cold.get(t.name)!.firstCallMs)),
-      instructionsOverBare: instructions.measured ? instructionsOverBare(instructions, t.name) : undefined,
+    const coldStart: ColdStartFigure[] = timed.map((fn) => ({
+      name: fn.name,
+      service: fn.service as ServiceName,
+      cost: coldStartCost(cold.get(fn.name)!.rounds),
+      firstCallMs: round(median(cold.get(fn.name)!.firstCallMs)),
+      instructionsOverBare: instructions.measured ? instructionsOverBare(instructions, fn.name) : undefined,
     }));
 
     const warm: WarmFigures[] = [];
-    const scenariosOf: Record<ServiceName, WarmScenario[]> = {
-      'client-data': MEMORY_COUNTS.map((memories) => ({
-        kind: 'client-data',
-        name: `client-data, ${memories} memories`,
-        callerId: callerWith(memories),
-        memories,
-      })),
-      retrieve: [
-        { kind: 'retrieve', name: 'retrieve (caller with 100 memories)', callerId: SEARCH_CALLER, query: SEARCH_QUERY },
-      ],
-      'post-call': [{ kind: 'post-call', name: 'post-call, 35-minute call (290 KB)', payloadFile: longCallFile }],
-      ingest: [
-        {
-          kind: 'ingest',
-          name: 'ingest, 35-minute call',
-          payloadFile: longCallFile,
-          conversationId: longCallId,
-          callerId: longCallCaller,
-        },
-      ],
+    const scenariosOf = (fn: BenchFunction): WarmScenario[] => {
+      switch (fn.service as ServiceName) {
+        case 'client-data':
+          return MEMORY_COUNTS.map((memories) => ({
+            kind: 'client-data',
+            name: `${fn.name}, ${memories} memories`,
+            callerId: callerWith(memories),
+            memories,
+          }));
+        case 'retrieve':
+          return [
+            {
+              kind: 'retrieve',
+              name: `${fn.name} (caller with 100 memories)`,
+              callerId: SEARCH_CALLER,
+              query: SEARCH_QUERY,
+            },
+          ];
+        case 'post-call':
+          return [{ kind: 'post-call', name: `${fn.name}, 35-minute call (290 KB)`, payloadFile: longCallFile }];
+        case 'ingest':
+          return [
+            {
+              kind: 'ingest',
+              name: `${fn.name}, 35-minute call`,
+              payloadFile: longCallFile,
+              conversationId: longCallId,
+              callerId: longCallCaller,
+            },
+          ];
+      }
     };
-    for (const service of SERVICES) {
-      progress(`warm ${service}: ${ITERATIONS} invocations per scenario (after ${WARMUP} warm-up)`);
-      const results = await runWarm(workerFile, envOf(service), {
-        bundle: fileOf(service),
+    for (const fn of timed) {
+      progress(`warm ${fn.name}: ${ITERATIONS} invocations per scenario (after ${WARMUP} warm-up)`);
+      const results = await runWarm(workerFile, envOf(fn), {
+        bundle: fileOf(fn),
+        backend: fn.backend,
         secrets: peers.secrets,
         bucket: peers.s3.bucket,
         warmup: WARMUP,
         iterations: ITERATIONS,
-        scenarios: scenariosOf[service],
+        scenarios: scenariosOf(fn),
       });
       for (const r of results)
-        warm.push({ scenario: r.name, service, handler: distribution(r.handler), floor: distribution(r.floor) });
+        warm.push({
+          scenario: r.name,
+          service: fn.service as ServiceName,
+          ...(fn.backend ? { backend: fn.backend } : {}),
+          handler: distribution(r.handler),
+          floor: distribution(r.floor),
+        });
     }
 
     const checks = [
       ...bundleChecks(bundles),
-      ...coldStartChecks(coldStart.map((c) => ({ service: c.service, cost: c.cost }))),
+      ...coldStartChecks(coldStart.map((c) => ({ name: c.name, cost: c.cost }))),
       ...warmChecks(warm),
     ];
     const machine = {
@@ -220,6 +256,7 @@ async function main(): Promise<number> {
     ].join('\n');
     const report = {
       header,
+      backends: BACKENDS,
       bundleSource: describeBundleSource(BUNDLE_SOURCE),
       bundles,
       coldStart,
@@ -242,6 +279,7 @@ async function main(): Promise<number> {
             warmup: WARMUP,
             coldStartRounds: ROUNDS,
             instructionRounds: INSTRUCTION_ROUNDS,
+            backends: BACKENDS,
             bundles: BUNDLE_SOURCE,
             coldStartJudgedOn: { figure: JUDGED_FIGURE, percentile: JUDGED_PERCENTILE },
           },

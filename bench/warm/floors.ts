@@ -1,6 +1,5 @@
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type MemoryClient from 'mem0ai';
 import type { PlannedMemory } from '../../lambdas/ingest/conversation-memories';
 import type { ClientDataSettings } from '../../lambdas/shared/config';
 
@@ -9,33 +8,38 @@ import type { ClientDataSettings } from '../../lambdas/shared/config';
  * client libraries, same configuration, same arguments, same order and parallelism) and
  * nothing else. Whatever a handler takes beyond its floor is its own work.
  */
+
+/** The memory store's share of the floors: the requests the function's memory adapter sends. */
+export interface MemoryFloor {
+  /** Pre-call: what is known, recent calls and the profile, read side by side. */
+  preCallReads(callerId: string, settings: ClientDataSettings): Promise<void>;
+  /** In-call: one search of one caller's memories. */
+  search(callerId: string, query: string, limit: number): Promise<void>;
+  /** Ingest: one planned memory written, as the adapter writes it for a new conversation. */
+  write(callerId: string, planned: PlannedMemory): Promise<void>;
+}
+
 export class Floors {
   constructor(
-    private readonly mem0: MemoryClient,
+    /** None for post-call, which uses no memory store. */
+    private readonly memory: MemoryFloor | undefined,
     private readonly s3: S3Client,
     private readonly bucket: string,
     private readonly dynamodb = new DynamoDBClient({}),
   ) {}
 
   /**
-   * Pre-call: the three reads side by side (what is known, recent calls, profile; one page each,
-   * sized as the handler sizes them), then the archive write of request and answer, which can
-   * only start once the answer, built from those reads, exists.
+   * Pre-call: the three reads side by side, then the archive write of request and answer, which
+   * can only start once the answer, built from those reads, exists.
    */
   async clientData(callerId: string, settings: ClientDataSettings, record: string, key: string): Promise<void> {
-    const list = (type: string, pageSize: number) =>
-      this.mem0.getAll({ filters: { AND: [{ user_id: callerId }, { metadata: { type } }] }, page: 1, pageSize });
-    await Promise.all([
-      list('factual', Math.max(1, settings.maxHighlights)),
-      list('semantic', Math.max(1, settings.maxFacts)),
-      list('profile', 5),
-    ]);
+    await this.memoryFloor().preCallReads(callerId, settings);
     await this.put(key, record);
   }
 
   /** In-call: one search of one caller's memories. */
   async retrieve(callerId: string, query: string, limit: number): Promise<void> {
-    await this.mem0.search(query, { filters: { user_id: callerId }, topK: limit });
+    await this.memoryFloor().search(callerId, query, limit);
   }
 
   /** Post-call: one write of the body as received. */
@@ -45,7 +49,7 @@ export class Floors {
 
   /**
    * Ingest, one record: read the archived payload, write the per-caller copy, then each memory
-   * in turn as the worker writes it: idempotency record taken (DynamoDB), memory added (Mem0),
+   * in turn as the worker writes it: idempotency record taken (DynamoDB), memory written,
    * idempotency record completed (DynamoDB).
    */
   async ingest(job: {
@@ -62,9 +66,14 @@ export class Floors {
     for (const planned of job.memories) {
       const idempotencyKey = `${job.keyPrefix}:${planned.idempotencyKey}`;
       await this.takeIdempotencyRecord(job.table, idempotencyKey);
-      await this.mem0.add(...mem0AddArguments(job.callerId, planned));
+      await this.memoryFloor().write(job.callerId, planned);
       await this.completeIdempotencyRecord(job.table, idempotencyKey, planned.type);
     }
+  }
+
+  private memoryFloor(): MemoryFloor {
+    if (!this.memory) throw new Error('this function’s floor has no memory store');
+    return this.memory;
   }
 
   private async put(key: string, body: string | Buffer): Promise<void> {
@@ -118,20 +127,4 @@ export class Floors {
       }),
     );
   }
-}
-
-/** The arguments Mem0MemoryStore.add gives the client for a planned memory (lambdas/shared/memory/mem0-store.ts). */
-function mem0AddArguments(callerId: string, planned: PlannedMemory): Parameters<MemoryClient['add']> {
-  const memory = planned.memory;
-  const metadata = { ...memory.metadata };
-  const happenedAt = metadata.timestamp ? Date.parse(metadata.timestamp) : NaN;
-  const timestamp = Number.isFinite(happenedAt) ? Math.floor(happenedAt / 1000) : undefined;
-  if (memory.kind === 'text') {
-    return [[{ role: 'user', content: memory.text }], { userId: callerId, metadata, infer: false, timestamp }];
-  }
-  const turns = memory.turns.filter((turn) => turn.content.trim() !== '');
-  return [
-    turns.map((turn) => ({ role: turn.role, content: turn.content })),
-    { userId: callerId, metadata, infer: true, timestamp },
-  ];
 }

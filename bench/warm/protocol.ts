@@ -1,3 +1,4 @@
+import type { MemoryBackendName } from '../../lib/contract';
 import type { BenchSecrets } from '../peers';
 
 /** One warm benchmark: the handler and its floor, invoked alternately in the same process. */
@@ -11,6 +12,8 @@ export type WarmScenario =
 export interface WarmPlan {
   /** The function's bundle. */
   bundle: string;
+  /** The memory backend it is bundled for (its floor's memory calls are that adapter's); none for post-call. */
+  backend?: MemoryBackendName;
   secrets: BenchSecrets;
   /** The archive bucket on the loopback S3 server (retrieve's environment has none: it never writes). */
   bucket: string;

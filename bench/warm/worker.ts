@@ -5,12 +5,17 @@ import type { Context } from 'aws-lambda';
 import { memoriesFromConversation } from '../../lambdas/ingest/conversation-memories';
 import { callerTranscriptKey, rawPostCallKey } from '../../lambdas/shared/archive/archive-keys';
 import { createS3Client } from '../../lambdas/shared/archive/archive';
+import type { CallerId } from '../../lambdas/shared/caller';
 import { ENV, clientDataSettings, requiredEnv, retrieveSettings } from '../../lambdas/shared/config';
 import { parsePostCallPayload } from '../../lambdas/shared/elevenlabs/post-call-schema';
+import { createAgentCoreClient } from '../../lambdas/shared/memory/agentcore-client';
+import { AgentCoreMemoryStore } from '../../lambdas/shared/memory/agentcore-store';
 import { mem0Client } from '../../lambdas/shared/memory/mem0-store';
 import { lambdaContext } from '../../test/support/http-event';
 import { asConversation, clientDataEvent, ingestEvent, postCallEvent, retrieveEvent } from '../events';
-import { Floors } from './floors';
+import { AgentCoreFloor } from './agentcore-floor';
+import { Floors, type MemoryFloor } from './floors';
+import { Mem0Floor } from './mem0-floor';
 import type { ScenarioSamples, WarmPlan, WarmScenario, WorkerReport } from './protocol';
 
 /**
@@ -47,9 +52,9 @@ async function run(plan: WarmPlan): Promise<ScenarioSamples[]> {
   const { handler } = createRequire(__filename)(plan.bundle) as { handler: Handler };
   const s3 = createS3Client({ endpoint: process.env[ENV.archiveEndpoint] });
   const bucket = plan.bucket;
-  const mem0 = mem0Client(plan.secrets.mem0ApiKey, process.env[ENV.mem0Host]);
-  const floors = new Floors(mem0, s3, bucket);
-  const context = { handler, s3, bucket, mem0, floors, plan };
+  const memory = memoryOf(plan);
+  const floors = new Floors(memory?.floor, s3, bucket);
+  const context = { handler, s3, bucket, floors, plan, forgetCaller: memory?.forgetCaller };
 
   const results: ScenarioSamples[] = [];
   for (const scenario of plan.scenarios) {
@@ -77,6 +82,38 @@ async function run(plan: WarmPlan): Promise<ScenarioSamples[]> {
   return results;
 }
 
+/**
+ * The floor's memory calls, with the client the function's adapter uses, configured as the
+ * function's environment configures it; and how the ingest benchmark clears its caller's
+ * memories between rounds (untimed).
+ */
+function memoryOf(
+  plan: WarmPlan,
+): { floor: MemoryFloor; forgetCaller: (callerId: string) => Promise<void> } | undefined {
+  if (plan.backend === 'mem0') {
+    const mem0 = mem0Client(plan.secrets.mem0ApiKey, process.env[ENV.mem0Host]);
+    return { floor: new Mem0Floor(mem0), forgetCaller: async (userId) => void (await mem0.deleteAll({ userId })) };
+  }
+  if (plan.backend === 'agentcore') {
+    // As agentCoreFromEnvironment builds it: the endpoint of the environment, signed with its credentials.
+    const client = createAgentCoreClient({
+      region: requiredEnv('AWS_REGION'),
+      endpoint: requiredEnv(ENV.agentCoreEndpoint),
+      credentials: {
+        accessKeyId: requiredEnv('AWS_ACCESS_KEY_ID'),
+        secretAccessKey: requiredEnv('AWS_SECRET_ACCESS_KEY'),
+      },
+    });
+    const memoryId = requiredEnv(ENV.agentCoreMemoryId);
+    const store = new AgentCoreMemoryStore({ client, memoryId });
+    return {
+      floor: new AgentCoreFloor(client, memoryId),
+      forgetCaller: (callerId) => store.deleteCaller(callerId as CallerId),
+    };
+  }
+  return undefined;
+}
+
 async function timed(work: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
   await work();
@@ -95,9 +132,9 @@ interface WorkerContext {
   handler: Handler;
   s3: ReturnType<typeof createS3Client>;
   bucket: string;
-  mem0: ReturnType<typeof mem0Client>;
   floors: Floors;
   plan: WarmPlan;
+  forgetCaller?: (callerId: string) => Promise<void>;
 }
 
 function runnerFor(scenario: WarmScenario, worker: WorkerContext): Runner {
@@ -252,8 +289,8 @@ function ingestRunner(scenario: Extract<WarmScenario, { kind: 'ingest' }>, worke
         remove(floorCall.rawKey),
         remove(floorCall.copyKey),
       ]);
-      // Keeps the Mem0 server's store (and its O(n) filters) from growing run by run.
-      if (i % 50 === 49) await worker.mem0.deleteAll({ userId: scenario.callerId });
+      // Keeps the memory server's store (and its O(n) filters) from growing run by run.
+      if (i % 50 === 49) await worker.forgetCaller?.(scenario.callerId);
     },
   };
 }

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bundleSourceFrom, describeBundleSource, functionBundles } from '../../bench/bundle-source';
-import { SERVICES, prebuiltBundleFile, type FunctionBundle } from '../../bench/bundles';
+import { prebuiltBundleFile, type FunctionBundle } from '../../bench/bundles';
+import { benchFunctions, type BenchFunction } from '../../bench/functions';
 import { bytesPerSource, decodeVlq } from '../../bench/source-map-bytes';
 import { temporaryDirectory } from '../lib/cdk-test-app';
 
@@ -11,47 +12,60 @@ import { temporaryDirectory } from '../lib/cdk-test-app';
  * what esbuild's metafile says of the same bytes.
  */
 
+/** Both backends' functions: their bundles sit in different folders of a prebuilt layout. */
+const FUNCTIONS = benchFunctions(['mem0', 'agentcore']);
+const named = (name: string) => FUNCTIONS.find((fn) => fn.name === name)!;
+
 let work: string;
 let built: FunctionBundle[];
 beforeAll(async () => {
   work = temporaryDirectory('agentic-memory-bundle-source');
-  built = await functionBundles(bundleSourceFrom(undefined), work);
+  built = await functionBundles(bundleSourceFrom(undefined), work, FUNCTIONS);
 });
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-/** A folder laid out as prebuilt bundles, holding `fileOf(service)`'s bundle for each function. */
-function prebuiltFolder(name: string, fileOf: (service: string) => string): string {
+/** A folder laid out as prebuilt bundles, holding `fileOf(fn)`'s bundle for each function. */
+function prebuiltFolder(name: string, fileOf: (fn: BenchFunction) => string): string {
   const dir = path.join(work, name);
-  for (const service of SERVICES) {
-    const target = prebuiltBundleFile(dir, service);
+  for (const fn of FUNCTIONS) {
+    const target = prebuiltBundleFile(dir, fn);
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.copyFileSync(fileOf(service), target);
-    fs.copyFileSync(`${fileOf(service)}.map`, `${target}.map`);
+    fs.copyFileSync(fileOf(fn), target);
+    fs.copyFileSync(`${fileOf(fn)}.map`, `${target}.map`);
   }
   return dir;
 }
 
-const fileOf = (service: string) => built.find((b) => b.service === service)!.file;
+const fileOf = (fn: Pick<BenchFunction, 'name'>) => built.find((b) => b.name === fn.name)!.file;
 
 test('no --bundles: the functions are built from source; --bundles <dir>: the files in that folder', () => {
   expect(bundleSourceFrom(undefined)).toEqual({ kind: 'source' });
   expect(bundleSourceFrom('')).toEqual({ kind: 'source' });
   expect(bundleSourceFrom('dist/functions')).toEqual({ kind: 'prebuilt', dir: path.resolve('dist/functions') });
   expect(describeBundleSource({ kind: 'prebuilt', dir: '/pkg/functions' })).toBe(
-    'prebuilt, from /pkg/functions/<service>/index.js',
+    'prebuilt, from /pkg/functions/<service>/index.js and /pkg/functions/<service>-agentcore/index.js',
   );
-  expect(built.map((b) => b.file)).toEqual(
-    SERVICES.map((service) => path.join(work, 'functions', service, 'index.js')),
-  );
+  expect(built.map((b) => path.relative(path.join(work, 'functions'), b.file))).toEqual([
+    'client-data/index.js',
+    'retrieve/index.js',
+    'ingest/index.js',
+    'retention/index.js',
+    'client-data-agentcore/index.js',
+    'retrieve-agentcore/index.js',
+    'ingest-agentcore/index.js',
+    'retention-agentcore/index.js',
+    'post-call/index.js',
+  ]);
 });
 
 test('prebuilt bundles are measured from their folder, and their source maps tell what they hold as the metafile does', async () => {
   const dir = prebuiltFolder('prebuilt', fileOf);
-  const prebuilt = await functionBundles(bundleSourceFrom(dir), work);
-  expect(prebuilt.map((b) => b.file)).toEqual(SERVICES.map((service) => prebuiltBundleFile(dir, service)));
+  const prebuilt = await functionBundles(bundleSourceFrom(dir), work, FUNCTIONS);
+  expect(prebuilt.map((b) => b.file)).toEqual(FUNCTIONS.map((fn) => prebuiltBundleFile(dir, fn)));
   for (const [i, fromSource] of built.entries()) {
     const fromMap = prebuilt[i];
     expect(fromMap).toMatchObject({
+      name: fromSource.name,
       service: fromSource.service,
       bytes: fromSource.bytes,
       sourceMapBytes: fromSource.sourceMapBytes,
@@ -66,17 +80,30 @@ test('prebuilt bundles are measured from their folder, and their source maps tel
 });
 
 test('a prebuilt bundle holding code its function never runs is found out from its source map', async () => {
-  // The pre-call's bundle (Mem0 and S3 clients) shipped as the in-call search.
-  const dir = prebuiltFolder('misplaced', (service) => fileOf(service === 'retrieve' ? 'client-data' : service));
-  const retrieve = (await functionBundles(bundleSourceFrom(dir), work)).find((b) => b.service === 'retrieve')!;
-  expect(retrieve.deadCode).toEqual(['@aws-sdk/client-s3']);
+  // The pre-call's bundle (memory and S3 clients) shipped as the in-call search; the Mem0 search
+  // shipped as the AgentCore one.
+  const dir = prebuiltFolder('misplaced', (fn) =>
+    fileOf(
+      fn.name === 'retrieve · mem0'
+        ? named('client-data · mem0')
+        : fn.name === 'retrieve · agentcore'
+          ? named('retrieve · mem0')
+          : fn,
+    ),
+  );
+  const bundles = await functionBundles(bundleSourceFrom(dir), work, FUNCTIONS);
+  const deadCode = (name: string) => bundles.find((b) => b.name === name)!.deadCode;
+  expect(deadCode('retrieve · mem0')).toEqual(['@aws-sdk/client-s3']);
+  expect(deadCode('retrieve · agentcore')).toEqual(['the Mem0 client (mem0ai, lambdas/shared/memory/mem0-*)']);
+  expect(deadCode('client-data · mem0')).toEqual([]);
 });
 
 test('a prebuilt folder missing a function’s bundle or source map is refused by name', async () => {
   const dir = prebuiltFolder('incomplete', fileOf);
-  fs.rmSync(`${prebuiltBundleFile(dir, 'ingest')}.map`);
-  await expect(functionBundles(bundleSourceFrom(dir), work)).rejects.toThrow(
-    `no prebuilt bundle for ingest: ${prebuiltBundleFile(dir, 'ingest')}.map does not exist`,
+  const ingest = named('ingest · agentcore');
+  fs.rmSync(`${prebuiltBundleFile(dir, ingest)}.map`);
+  await expect(functionBundles(bundleSourceFrom(dir), work, FUNCTIONS)).rejects.toThrow(
+    `no prebuilt bundle for ingest · agentcore: ${prebuiltBundleFile(dir, ingest)}.map does not exist`,
   );
 });
 

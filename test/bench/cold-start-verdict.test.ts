@@ -84,7 +84,7 @@ function simulateRounds(
 }
 
 const verdict = (rounds: ColdStartRound[]) =>
-  coldStartChecks([{ service: 'ingest', cost: coldStartCost(rounds) }])[0].passed;
+  coldStartChecks([{ name: 'ingest · mem0', cost: coldStartCost(rounds) }])[0].passed;
 
 /** What the bench judged before: the median start-up minus the median bare start-up, in wall time. */
 const mediansApart = (rounds: ColdStartRound[]) =>
@@ -167,10 +167,12 @@ test('the budget is checked against the lowest quartile; the median is reported,
   }));
   const cost = coldStartCost(rounds);
   expect(cost).toMatchObject({ rounds: 8, overBareMs: 62, overBareMedianMs: 90 });
-  const [check] = coldStartChecks([{ service: 'retrieve', cost }]);
+  const [check] = coldStartChecks([{ name: 'retrieve · agentcore', cost }]);
   expect(check).toMatchObject({ actual: 62, limit: BUDGET.coldStartOverBareMs, passed: true });
-  expect(check.budget).toMatch(/^retrieve: cold start ≤ bare node \+ 80 ms \(CPU time, p25 of 8 rounds\)$/);
-  expect(coldStartChecks([{ service: 'retrieve', cost: { ...cost, overBareMs: 80.01 } }])[0].passed).toBe(false);
+  expect(check.budget).toMatch(/^retrieve · agentcore: cold start ≤ bare node \+ 80 ms \(CPU time, p25 of 8 rounds\)$/);
+  expect(coldStartChecks([{ name: 'retrieve · agentcore', cost: { ...cost, overBareMs: 80.01 } }])[0].passed).toBe(
+    false,
+  );
 });
 
 test('too few rounds, or a time that is not a number, is refused rather than judged', () => {

@@ -1,10 +1,17 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { HANDLER_DEFAULTS, type MemoryScope, type RetrieveAuth } from './contract';
+import {
+  HANDLER_DEFAULTS,
+  type AgentCoreStrategyType,
+  type MemoryBackendName,
+  type MemoryScope,
+  type RetrieveAuth,
+} from './contract';
 import { type MemoryScopeMap } from './memory-scope';
 
 /** A value per function. */
@@ -100,6 +107,81 @@ export interface ArchiveRetention {
   readonly preCallRecords?: Duration;
 }
 
+/** Mem0 Cloud, a third party (`MemoryBackend.mem0()`). */
+export interface Mem0BackendOptions {
+  /**
+   * Mem0 API host.
+   * @default - the handlers' default, https://api.mem0.ai
+   */
+  readonly host?: string;
+}
+
+/** Amazon Bedrock AgentCore Memory in the deployment's own AWS account (`MemoryBackend.agentCore()`). */
+export interface AgentCoreBackendOptions {
+  /**
+   * The id of an AgentCore memory to use instead of creating one (`name-0123456789`, not its ARN),
+   * e.g. the memory a deleted stack left behind, so callers keep their memories. Its long-term
+   * strategies must write into AgenticMemory's namespaces (`AGENTCORE_STRATEGIES`); its event
+   * expiry and encryption are its own: pass `encryptionKey` when it has a customer managed key, so
+   * the functions may use it. Cannot be combined with `eventExpiry` or `strategies`.
+   * @default - the construct creates a memory
+   */
+  readonly existingMemoryId?: string;
+  /**
+   * How long AgentCore keeps each call's transcript (its short-term events), whole days from 3 to
+   * 365. Call summaries, caller profiles and the facts and preferences extracted from transcripts
+   * are long-term records, kept until erased (or until `memoryMaxAge`). Applies to events written
+   * after a change.
+   * @default Duration.days(90)
+   */
+  readonly eventExpiry?: Duration;
+  /**
+   * Customer managed KMS key (symmetric, in the stack's region) that encrypts the memory, fixed
+   * when the memory is created. The functions may use it only through AgentCore
+   * (`kms:ViaService`): `kms:Decrypt`, and for the ingest worker `kms:GenerateDataKey`. Its key
+   * policy must let the account's IAM policies grant it (the default key policy does).
+   * @default - AgentCore's AWS owned key
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * The long-term strategies AgentCore runs over each call's transcript: `SEMANTIC` (facts the
+   * caller states), `USER_PREFERENCE` (their preferences), `SUMMARIZATION` (a summary of the
+   * call). `[]` runs no LLM extraction: memories are then the summaries and profiles written at
+   * ingest, and the pre-call shows the latest call's caller words as facts.
+   * @default ['SEMANTIC', 'USER_PREFERENCE', 'SUMMARIZATION']
+   */
+  readonly strategies?: readonly AgentCoreStrategyType[];
+}
+
+/**
+ * Where caller memories live: `MemoryBackend.mem0()` (Mem0 Cloud, the default) or
+ * `MemoryBackend.agentCore()` (Amazon Bedrock AgentCore Memory in this AWS account).
+ */
+export class MemoryBackend {
+  /** Mem0 Cloud: the construct creates a secret for the Mem0 API key, which the operator sets. */
+  public static mem0(options: Mem0BackendOptions = {}): MemoryBackend {
+    return new MemoryBackend('mem0', options, undefined);
+  }
+
+  /**
+   * Amazon Bedrock AgentCore Memory: call data stays in this AWS account, encrypted with your key
+   * if you give one. The construct creates the memory (or uses `existingMemoryId`) and no Mem0
+   * secret; each function may send only the AgentCore requests its handler makes, to that memory.
+   */
+  public static agentCore(options: AgentCoreBackendOptions = {}): MemoryBackend {
+    return new MemoryBackend('agentcore', undefined, options);
+  }
+
+  private constructor(
+    /** `mem0` or `agentcore`: the functions' `MEMORY_BACKEND`. */
+    public readonly name: MemoryBackendName,
+    /** The Mem0 options, with `mem0`. */
+    public readonly mem0: Mem0BackendOptions | undefined,
+    /** The AgentCore options, with `agentcore`. */
+    public readonly agentCore: AgentCoreBackendOptions | undefined,
+  ) {}
+}
+
 export interface AgenticMemoryProps {
   // ---- archive bucket ----------------------------------------------------------------------
 
@@ -154,12 +236,13 @@ export interface AgenticMemoryProps {
   // ---- secrets -------------------------------------------------------------------------------
 
   /**
-   * An existing secret holding the Mem0 API key. Cannot be combined with `mem0ApiKeySecretProps`.
+   * An existing secret holding the Mem0 API key (Mem0 backend only). Cannot be combined with
+   * `mem0ApiKeySecretProps`.
    * @default - a secret is created for the operator to set
    */
   readonly existingMem0ApiKeySecret?: secretsmanager.ISecret;
   /**
-   * Overrides for the Mem0 API key secret the construct creates.
+   * Overrides for the Mem0 API key secret the construct creates (Mem0 backend only).
    * @default - the defaults of `ManagedSecretProps`
    */
   readonly mem0ApiKeySecretProps?: ManagedSecretProps;
@@ -248,7 +331,19 @@ export interface AgenticMemoryProps {
   // ---- memory behaviour ----------------------------------------------------------------------
 
   /**
-   * Mem0 API host.
+   * Where caller memories live:
+   * - `MemoryBackend.mem0({ host })`: Mem0 Cloud, a third party. The construct creates a secret
+   *   for the Mem0 API key (`mem0ApiKeySecret`), which the operator sets.
+   * - `MemoryBackend.agentCore({ existingMemoryId, eventExpiry, encryptionKey, strategies })`:
+   *   Amazon Bedrock AgentCore Memory in this AWS account. The construct creates the memory (or
+   *   uses yours), no Mem0 secret, and bundles the functions with the AgentCore client only.
+   * Switching moves no memories: the new backend starts empty.
+   * @default MemoryBackend.mem0()
+   */
+  readonly memory?: MemoryBackend;
+
+  /**
+   * Mem0 API host, as `MemoryBackend.mem0({ host })` (kept for existing apps); Mem0 backend only.
    * @default - the handlers' default, https://api.mem0.ai
    */
   readonly mem0Host?: string;
@@ -361,8 +456,10 @@ export interface AgenticMemoryProps {
   readonly allowedSourceIps?: readonly string[];
 
   /**
-   * Maximum age of a memory. A scheduled job (daily) erases older memories of every caller. The
-   * job enumerates the Mem0 project's users: give AgenticMemory a Mem0 project of its own.
+   * Maximum age of a memory. A scheduled job (daily) erases older memories of every caller. With
+   * Mem0 the job enumerates the Mem0 project's users: give AgenticMemory a Mem0 project of its
+   * own. With AgentCore it erases the memory's old events and records, and from 31 days on each
+   * strategy the construct creates also expires the records it extracts after this age.
    * Whole days, 1 to 36,500.
    * @default - memories are kept until erased
    */
@@ -477,4 +574,14 @@ export function logRetentionOf(props: Pick<AgenticMemoryProps, 'logRetention'>):
 /** `retrieveAuth` in force. */
 export function retrieveAuthOf(props: Pick<AgenticMemoryProps, 'retrieveAuth'>): RetrieveAuth {
   return props.retrieveAuth ?? HANDLER_DEFAULTS.retrieveAuth;
+}
+
+/** The memory backend in force. */
+export function memoryBackendOf(props: Pick<AgenticMemoryProps, 'memory'>): MemoryBackendName {
+  return props.memory?.name ?? 'mem0';
+}
+
+/** The Mem0 host the functions are told, if any (`MemoryBackend.mem0({ host })` or `mem0Host`). */
+export function mem0HostOf(props: Pick<AgenticMemoryProps, 'memory' | 'mem0Host'>): string | undefined {
+  return memoryBackendOf(props) === 'mem0' ? (props.memory?.mem0?.host ?? props.mem0Host) : undefined;
 }

@@ -1,14 +1,21 @@
-import { Aws, CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Fn, Stack, Token, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { AgenticMemory, type AgenticMemoryProps } from './agentic-memory';
+import { mem0HostOf } from './agentic-memory-props';
 import { HANDLER_DEFAULTS } from './contract';
 import { memoryScopeMapVariable } from './memory-scope';
 
 /** The handlers' default Mem0 host, stated in the outputs for the admin CLI. */
 const DEFAULT_MEM0_HOST = 'https://api.mem0.ai';
+
+/**
+ * An email address SNS can subscribe: something@domain.tld, no spaces. SNS checks the rest when it
+ * sends the confirmation; this catches the typo that would otherwise deploy a topic nobody reads.
+ */
+const EMAIL_ADDRESS = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 
 /** What the search_memory tool sends, per `retrieveAuth`. */
 const RETRIEVE_HEADERS = {
@@ -47,6 +54,15 @@ export class AgenticMemoryStack extends Stack {
       ...props,
     });
 
+    if (
+      props.alarmEmail !== undefined &&
+      !Token.isUnresolved(props.alarmEmail) &&
+      !EMAIL_ADDRESS.test(props.alarmEmail)
+    ) {
+      throw new Error(
+        `AgenticMemory: alarmEmail must be an email address (name@example.com) to send alarms to, got ${JSON.stringify(props.alarmEmail)}.`,
+      );
+    }
     if (props.alarmEmail && !props.memory?.alarmTopic) {
       this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'AgenticMemory alarms', enforceSSL: true });
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
@@ -71,12 +87,14 @@ export class AgenticMemoryStack extends Stack {
       description: 'ElevenLabs post-call webhook URL (HMAC authentication)',
     });
 
-    this.secretOutputs(
-      'Mem0ApiKey',
-      this.memory.mem0ApiKeySecret,
-      'set',
-      'Mem0 API key: set it to your key from app.mem0.ai',
-    );
+    if (this.memory.memoryBackend === 'mem0') {
+      this.secretOutputs(
+        'Mem0ApiKey',
+        this.memory.mem0ApiKeySecret,
+        'set',
+        'Mem0 API key: set it to your key from app.mem0.ai',
+      );
+    }
     this.secretOutputs(
       'HmacKey',
       this.memory.hmacKeySecret,
@@ -125,10 +143,22 @@ export class AgenticMemoryStack extends Stack {
       value: this.memory.ingestDeadLetterQueue.queueUrl,
       description: 'Payloads the ingest worker failed five times (redrive: npx agentic-memory replay --dead-letters)',
     });
-    new CfnOutput(this, 'Mem0Host', {
-      value: props.memory?.mem0Host ?? DEFAULT_MEM0_HOST,
-      description: 'Mem0 API host the functions use',
+    new CfnOutput(this, 'MemoryBackend', {
+      value: this.memory.memoryBackend,
+      description: 'Where caller memories live: mem0 (Mem0 Cloud) or agentcore (Amazon Bedrock AgentCore Memory)',
     });
+    if (this.memory.agentCoreMemoryId !== undefined) {
+      new CfnOutput(this, 'AgentCoreMemoryId', {
+        value: this.memory.agentCoreMemoryId,
+        description:
+          'Amazon Bedrock AgentCore memory holding caller memories (redeploy with -c agentCoreMemoryId=<this id> to keep it)',
+      });
+    } else {
+      new CfnOutput(this, 'Mem0Host', {
+        value: mem0HostOf(props.memory ?? {}) ?? DEFAULT_MEM0_HOST,
+        description: 'Mem0 API host the functions use',
+      });
+    }
     // Spelled as in the functions' environment, so the admin CLI reads them as the functions do.
     new CfnOutput(this, 'MemoryScope', {
       value: props.memory?.memoryScope ?? HANDLER_DEFAULTS.memoryScope,

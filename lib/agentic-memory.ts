@@ -1,4 +1,5 @@
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as bedrockagentcore from 'aws-cdk-lib/aws-bedrockagentcore';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -8,26 +9,30 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { retrieveAuthOf, type AgenticMemoryProps, type PerEndpoint } from './agentic-memory-props';
-import { type ServiceName } from './contract';
+import { memoryBackendOf, retrieveAuthOf, type AgenticMemoryProps, type PerEndpoint } from './agentic-memory-props';
+import { type MemoryBackendName, type ServiceName } from './contract';
 import { MemoryFunction } from './memory-function';
 import { memoryScopeMapVariable } from './memory-scope';
 import { AgenticMemoryMonitoring } from './monitoring';
+import { AgentCoreMemory } from './parts/agentcore-memory';
 import { ArchiveBucket } from './parts/archive-bucket';
 import { functionEnvironments, requireEnvironmentsWithinLimit } from './parts/function-environments';
 import { HttpEndpoint } from './parts/http-endpoint';
 import { IngestPipeline } from './parts/ingest-pipeline';
-import { grantInCall, grantPostCall, grantPreCall } from './parts/least-privilege';
+import { grantInCall, grantPostCall, grantPreCall, type MemoryStoreTarget } from './parts/least-privilege';
 import { MemoryRetention } from './parts/memory-retention';
 import { MemorySecrets } from './parts/memory-secrets';
 import { validateProps } from './props-validation';
 
 export {
   ELEVENLABS_WEBHOOK_IPS,
+  MemoryBackend,
+  type AgentCoreBackendOptions,
   type AgenticMemoryProps,
   type ArchiveRetention,
   type HttpThrottling,
   type ManagedSecretProps,
+  type Mem0BackendOptions,
   type PerEndpoint,
   type PerFunction,
 } from './agentic-memory-props';
@@ -53,8 +58,14 @@ export class AgenticMemory extends Construct {
   /** The bucket receiving the archive's server access logs, when the construct created one. */
   public readonly archiveAccessLogsBucket?: s3.Bucket;
 
-  /** Mem0 API key (set by the operator). */
-  public readonly mem0ApiKeySecret: secretsmanager.ISecret;
+  /** Where caller memories live: `mem0` or `agentcore` (`memory`). */
+  public readonly memoryBackend: MemoryBackendName;
+  /** The AgentCore memory's id, with the AgentCore backend. */
+  public readonly agentCoreMemoryId?: string;
+  /** The AgentCore memory's ARN, with the AgentCore backend. */
+  public readonly agentCoreMemoryArn?: string;
+  /** The AgentCore memory resource, when the construct created it (no `existingMemoryId`). */
+  public readonly agentCoreMemory?: bedrockagentcore.CfnMemory;
   /** ElevenLabs post-call webhook HMAC key (set by the operator). */
   public readonly hmacKeySecret: secretsmanager.ISecret;
   /** Workspace key: the `X-Workspace-Key` header ElevenLabs sends to the pre-call webhook. */
@@ -121,6 +132,8 @@ export class AgenticMemory extends Construct {
   /** Every alarm. */
   public readonly alarms: cloudwatch.IAlarm[];
 
+  private readonly mem0ApiKey?: secretsmanager.ISecret;
+
   constructor(scope: Construct, id: string, props: AgenticMemoryProps = {}) {
     super(scope, id);
     validateProps(props);
@@ -131,20 +144,33 @@ export class AgenticMemory extends Construct {
     this.archiveBucket = archive.bucket;
     this.archiveAccessLogsBucket = archive.accessLogsBucket;
     const secrets = new MemorySecrets(this, props);
-    this.mem0ApiKeySecret = secrets.mem0ApiKey;
+    this.mem0ApiKey = secrets.mem0ApiKey;
     this.hmacKeySecret = secrets.hmacKey;
     this.workspaceKeySecret = secrets.workspaceKey;
     this.retrieveApiKeySecret = secrets.retrieveApiKey;
     this.memoryTokenKeySecret = secrets.memoryTokenKey;
     this.elevenLabsApiKeySecret = secrets.elevenLabsApiKey;
-    const environment = functionEnvironments(props, { archiveBucket: archive.bucket, secrets, scopeMap });
+
+    // Where memories live: Mem0 Cloud behind its API key, or an AgentCore memory in this account.
+    this.memoryBackend = memoryBackendOf(props);
+    const agentCore =
+      props.memory?.agentCore !== undefined
+        ? new AgentCoreMemory(this, { ...props, options: props.memory.agentCore })
+        : undefined;
+    this.agentCoreMemoryId = agentCore?.memoryId;
+    this.agentCoreMemoryArn = agentCore?.memoryArn;
+    this.agentCoreMemory = agentCore?.resource;
+    const memoryStore: MemoryStoreTarget = agentCore
+      ? { backend: 'agentcore', memory: agentCore }
+      : { backend: 'mem0', apiKey: this.mem0ApiKeySecret };
+    const environment = functionEnvironments(props, { archiveBucket: archive.bucket, secrets, scopeMap, memoryStore });
 
     // The three endpoints ElevenLabs calls, each function allowed only what its handler needs.
     const clientData = new HttpEndpoint(this, 'clientData', { ...props, environment: environment.clientData });
     const retrieve = new HttpEndpoint(this, 'retrieve', { ...props, environment: environment.retrieve });
     const postCall = new HttpEndpoint(this, 'postCall', { ...props, environment: environment.postCall });
-    grantPreCall(clientData.function, secrets, archive);
-    grantInCall(retrieve.function, secrets, retrieveAuthOf(props));
+    grantPreCall(clientData.function, secrets, archive, memoryStore);
+    grantInCall(retrieve.function, secrets, retrieveAuthOf(props), memoryStore);
     grantPostCall(postCall.function, secrets, archive);
     this.clientDataFunction = clientData.function;
     this.retrieveFunction = retrieve.function;
@@ -164,7 +190,13 @@ export class AgenticMemory extends Construct {
     this.provisionedAliases = { clientData: clientData.alias, retrieve: retrieve.alias, postCall: postCall.alias };
 
     // After the call: each archived payload -> queue -> worker -> memories.
-    const ingest = new IngestPipeline(this, { ...props, archive, secrets, environment: environment.ingest });
+    const ingest = new IngestPipeline(this, {
+      ...props,
+      archive,
+      secrets,
+      memoryStore,
+      environment: environment.ingest,
+    });
     this.idempotencyTable = ingest.idempotencyTable;
     this.ingestFunction = ingest.worker;
     this.ingestQueue = ingest.queue;
@@ -174,7 +206,7 @@ export class AgenticMemory extends Construct {
     // Erasure of memories past memoryMaxAge, when asked for.
     const retention =
       props.memoryMaxAge !== undefined
-        ? new MemoryRetention(this, { ...props, secrets, environment: environment.retention })
+        ? new MemoryRetention(this, { ...props, memoryStore, environment: environment.retention })
         : undefined;
     this.retentionFunction = retention?.function;
     this.retentionSchedule = retention?.schedule;
@@ -195,6 +227,20 @@ export class AgenticMemory extends Construct {
     this.dashboard = this.monitoring.dashboard;
     this.alarms = this.monitoring.alarms;
     if (retention) this.alarms.push(retention.failedAlarm);
+  }
+
+  /**
+   * Mem0 API key (set by the operator). With `MemoryBackend.agentCore()` there is no Mem0 secret
+   * and reading this throws: it stays typed as always present so that apps written for Mem0
+   * compile unchanged. Check `memoryBackend` first in code that serves both.
+   */
+  public get mem0ApiKeySecret(): secretsmanager.ISecret {
+    if (!this.mem0ApiKey) {
+      throw new Error(
+        `AgenticMemory ${this.node.path}: no Mem0 API key secret: memories live in Amazon Bedrock AgentCore Memory (memoryBackend is '${this.memoryBackend}').`,
+      );
+    }
+    return this.mem0ApiKey;
   }
 
   /** The four functions. */

@@ -8,14 +8,19 @@ export {
   type MemoryFunctionProps,
 } from './memory-function';
 export {
+  AGENTCORE_NAMESPACE_TEMPLATES,
+  AGENTCORE_STRATEGIES,
   ARCHIVE_PREFIX,
   ENV,
+  MEMORY_BACKENDS,
   MEMORY_SCOPE_MODES,
   METRIC,
   METRICS_NAMESPACE,
   RETRIEVE_AUTH_MODES,
   SERVICE,
   SERVICE_DIMENSION,
+  type AgentCoreStrategyType,
+  type MemoryBackendName,
   type MemoryScope,
   type RetrieveAuth,
 } from './contract';

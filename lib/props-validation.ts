@@ -1,7 +1,14 @@
 import { isIP } from 'node:net';
 import { Duration, Token } from 'aws-cdk-lib';
-import { HANDLER_BOUNDS, HANDLER_DEFAULTS, RETRIEVE_AUTH_MODES } from './contract';
+import {
+  AGENTCORE_STRATEGIES,
+  HANDLER_BOUNDS,
+  HANDLER_DEFAULTS,
+  MEMORY_BACKENDS,
+  RETRIEVE_AUTH_MODES,
+} from './contract';
 import { retrieveAuthOf, type AgenticMemoryProps } from './agentic-memory-props';
+import { AGENTCORE_MEMORY_ID_PATTERN, AGENTCORE_MEMORY_LIMITS } from './parts/agentcore-memory';
 
 /**
  * Refuses, at synth, props the construct or its handlers could not honour, each error naming
@@ -60,6 +67,7 @@ export function validateProps(props: AgenticMemoryProps): void {
       'AgenticMemory: existingElevenLabsApiKeySecret turns recording downloads on; remove downloadRecordings: false.',
     );
   }
+  validateMemoryBackend(props);
   wholeDays('memoryMaxAge', props.memoryMaxAge, HANDLER_BOUNDS.memoryMaxAgeDays);
   for (const [kind, age] of Object.entries(props.archiveRetention ?? {})) {
     wholeDays(`archiveRetention.${kind}`, age as Duration | undefined, { min: 1, max: Number.MAX_SAFE_INTEGER });
@@ -107,6 +115,56 @@ export function validateProps(props: AgenticMemoryProps): void {
     throw new Error(
       `AgenticMemory: newCallerGreeting is longer than ${HANDLER_BOUNDS.newCallerGreetingMaxChars} characters.`,
     );
+  }
+}
+
+function validateMemoryBackend(props: AgenticMemoryProps): void {
+  const memory = props.memory;
+  if (memory === undefined) return;
+  if (!(MEMORY_BACKENDS as readonly string[]).includes((memory as { name?: unknown }).name as string)) {
+    throw new Error('AgenticMemory: memory must be MemoryBackend.mem0(…) or MemoryBackend.agentCore(…).');
+  }
+  if (memory.name === 'mem0') {
+    if (memory.mem0?.host !== undefined && props.mem0Host !== undefined) {
+      throw new Error('AgenticMemory: pass the Mem0 host once: MemoryBackend.mem0({ host }) or mem0Host, not both.');
+    }
+    return;
+  }
+
+  const mem0Only = (['mem0Host', 'existingMem0ApiKeySecret', 'mem0ApiKeySecretProps'] as const).filter(
+    (name) => props[name] !== undefined,
+  );
+  if (mem0Only.length > 0) {
+    throw new Error(
+      `AgenticMemory: ${mem0Only.join(', ')} configure${mem0Only.length === 1 ? 's' : ''} the Mem0 backend, but memory is MemoryBackend.agentCore(): remove ${mem0Only.length === 1 ? 'it' : 'them'}.`,
+    );
+  }
+  const { existingMemoryId, eventExpiry, strategies } = memory.agentCore ?? {};
+  if (existingMemoryId !== undefined) {
+    const forCreated = (['eventExpiry', 'strategies'] as const).filter(
+      (name) => memory.agentCore?.[name] !== undefined,
+    );
+    if (forCreated.length > 0) {
+      throw new Error(
+        `AgenticMemory: MemoryBackend.agentCore: existingMemoryId cannot be combined with ${forCreated.join(', ')}, which configure a memory the construct creates; configure your memory directly.`,
+      );
+    }
+    if (!Token.isUnresolved(existingMemoryId) && !AGENTCORE_MEMORY_ID_PATTERN.test(existingMemoryId)) {
+      throw new Error(
+        `AgenticMemory: MemoryBackend.agentCore: existingMemoryId must be a memory id (its name, '-' and ten letters or digits, e.g. AgenticMemory_A1B2C3D4-a1b2c3d4e5)${existingMemoryId.startsWith('arn:') ? ', not its ARN' : ''}; got "${existingMemoryId}".`,
+      );
+    }
+  }
+  wholeDays('MemoryBackend.agentCore eventExpiry', eventExpiry, AGENTCORE_MEMORY_LIMITS.eventExpiryDays);
+  if (strategies !== undefined) {
+    const known: readonly string[] = AGENTCORE_STRATEGIES.map((strategy) => strategy.type);
+    const unknown = strategies.filter((strategy) => !known.includes(strategy));
+    const repeated = strategies.filter((strategy, i) => strategies.indexOf(strategy) !== i);
+    if (unknown.length > 0 || repeated.length > 0) {
+      throw new Error(
+        `AgenticMemory: MemoryBackend.agentCore strategies must be some of ${known.map((type) => `'${type}'`).join(', ')}, each once; got ${JSON.stringify(strategies)}.`,
+      );
+    }
   }
 }
 

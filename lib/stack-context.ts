@@ -1,13 +1,16 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { MemoryBackend } from './agentic-memory-props';
 import type { AgenticMemoryStackProps } from './agentic-memory-stack';
-import { HANDLER_BOUNDS, MEMORY_SCOPE_MODES, RETRIEVE_AUTH_MODES } from './contract';
+import { HANDLER_BOUNDS, MEMORY_BACKENDS, MEMORY_SCOPE_MODES, RETRIEVE_AUTH_MODES } from './contract';
 import type { MemoryScopeMap } from './memory-scope';
 
 /** The context keys the CDK app reads (`-c key=value`, or cdk.json's "context"). */
 export const STACK_CONTEXT_KEYS = [
   'stackName',
   'alarmEmail',
+  'memoryBackend',
+  'agentCoreMemoryId',
   'mem0Host',
   'removalPolicy',
   'retrieveAuth',
@@ -50,6 +53,15 @@ export function stackFromContext(scope: Construct): StackFromContext {
     throw contextError(key, `must be one of ${choices.join(', ')}, got "${value}"`);
   };
 
+  const backend = oneOf('memoryBackend', MEMORY_BACKENDS);
+  const agentCoreMemoryId = text('agentCoreMemoryId');
+  const mem0Host = text('mem0Host');
+  if (backend !== 'agentcore' && agentCoreMemoryId !== undefined) {
+    throw contextError('agentCoreMemoryId', 'is for the AgentCore backend: add -c memoryBackend=agentcore');
+  }
+  if (backend === 'agentcore' && mem0Host !== undefined) {
+    throw contextError('mem0Host', 'is for the Mem0 backend, but memoryBackend is agentcore: remove it');
+  }
   const removalPolicy = oneOf('removalPolicy', Object.keys(REMOVAL_POLICIES) as (keyof typeof REMOVAL_POLICIES)[]);
   const ttlMinutes = memoryTokenTtlMinutes(read('memoryTokenTtlMinutes'));
   return {
@@ -57,7 +69,12 @@ export function stackFromContext(scope: Construct): StackFromContext {
     props: {
       alarmEmail: text('alarmEmail'),
       memory: {
-        mem0Host: text('mem0Host'),
+        // Mem0 unless asked otherwise, as the construct's default.
+        memory:
+          backend === 'agentcore'
+            ? MemoryBackend.agentCore(agentCoreMemoryId !== undefined ? { existingMemoryId: agentCoreMemoryId } : {})
+            : undefined,
+        mem0Host,
         removalPolicy: REMOVAL_POLICIES[removalPolicy ?? 'retain'],
         retrieveAuth: oneOf('retrieveAuth', RETRIEVE_AUTH_MODES),
         memoryScope: oneOf('memoryScope', MEMORY_SCOPE_MODES),

@@ -1,10 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { retrieveAuthOf, type AgenticMemoryProps } from '../agentic-memory-props';
+import { mem0HostOf, retrieveAuthOf, type AgenticMemoryProps } from '../agentic-memory-props';
 import { ENV, HANDLER_DEFAULTS } from '../contract';
 import { requireEnvironmentWithinLimit } from '../environment-size';
 import type { MemoryFunction } from '../memory-function';
+import type { MemoryStoreTarget } from './least-privilege';
 import type { FunctionKey } from './memory-functions';
 import type { MemorySecrets } from './memory-secrets';
 
@@ -14,6 +15,8 @@ export interface EnvironmentSources {
   readonly archiveBucket: s3.IBucket;
   /** The secrets. */
   readonly secrets: MemorySecrets;
+  /** Where memories live. */
+  readonly memoryStore: MemoryStoreTarget;
   /**
    * `MEMORY_SCOPE_MAP`: the scope map as JSON (`memoryScopeMapVariable`).
    * @default - no scope map
@@ -34,16 +37,21 @@ export type FunctionEnvironments = Record<Exclude<FunctionKey, 'ingest'>, Enviro
  * their ARNs.
  */
 export function functionEnvironments(props: AgenticMemoryProps, sources: EnvironmentSources): FunctionEnvironments {
-  const { archiveBucket, secrets, scopeMap } = sources;
+  const { archiveBucket, secrets, scopeMap, memoryStore } = sources;
   const secretsCache = {
     [ENV.secretsMaxAgeSeconds]: String(
       (props.secretsCacheTtl ?? Duration.seconds(HANDLER_DEFAULTS.secretsMaxAgeSeconds)).toSeconds(),
     ),
   };
-  const mem0 = {
-    [ENV.mem0ApiKeySecretId]: secrets.mem0ApiKey.secretArn,
-    ...(props.mem0Host !== undefined ? { [ENV.mem0Host]: props.mem0Host } : {}),
-  };
+  // With Mem0, MEMORY_BACKEND stays unset (mem0 is the handlers' default).
+  const mem0Host = mem0HostOf(props);
+  const memory: Environment =
+    memoryStore.backend === 'agentcore'
+      ? { [ENV.memoryBackend]: 'agentcore', [ENV.agentCoreMemoryId]: memoryStore.memory.memoryId }
+      : {
+          [ENV.mem0ApiKeySecretId]: memoryStore.apiKey.secretArn,
+          ...(mem0Host !== undefined ? { [ENV.mem0Host]: mem0Host } : {}),
+        };
   const archive = { [ENV.archiveBucket]: archiveBucket.bucketName };
   const allowList: Record<string, string> = props.allowedSourceIps?.length
     ? { [ENV.allowedSourceIps]: props.allowedSourceIps.join(',') }
@@ -58,7 +66,7 @@ export function functionEnvironments(props: AgenticMemoryProps, sources: Environ
   return {
     clientData: {
       ...secretsCache,
-      ...mem0,
+      ...memory,
       ...archive,
       [ENV.workspaceKeySecretId]: secrets.workspaceKey.secretArn,
       ...memoryTokenKey,
@@ -73,7 +81,7 @@ export function functionEnvironments(props: AgenticMemoryProps, sources: Environ
     },
     retrieve: {
       ...secretsCache,
-      ...mem0,
+      ...memory,
       [ENV.retrieveAuth]: retrieveAuth,
       // Each mode is told only the keys it checks.
       ...(retrieveAuth !== 'key' ? memoryTokenKey : {}),
@@ -91,7 +99,7 @@ export function functionEnvironments(props: AgenticMemoryProps, sources: Environ
     },
     ingest: (idempotencyTable) => ({
       ...secretsCache,
-      ...mem0,
+      ...memory,
       ...archive,
       ...memoryScope,
       [ENV.idempotencyTable]: idempotencyTable.tableName,
@@ -105,7 +113,7 @@ export function functionEnvironments(props: AgenticMemoryProps, sources: Environ
     }),
     retention: {
       ...secretsCache,
-      ...mem0,
+      ...memory,
       [ENV.memoryMaxAgeDays]: String(props.memoryMaxAge?.toDays() ?? ''),
     },
   };

@@ -11,7 +11,7 @@ import { ARCHIVE_PREFIX, RAW_POST_CALL_SUFFIX } from '../contract';
 import type { MemoryFunction } from '../memory-function';
 import { acknowledge } from '../nag';
 import type { ArchiveBucket } from './archive-bucket';
-import { grantIngestWorker } from './least-privilege';
+import { grantIngestWorker, type MemoryStoreTarget } from './least-privilege';
 import { createMemoryFunction, type MemoryFunctionSettings } from './memory-functions';
 import type { MemorySecrets } from './memory-secrets';
 
@@ -29,8 +29,10 @@ export type IngestPipelineProps = MemoryFunctionSettings &
   Pick<AgenticMemoryProps, 'reservedConcurrency' | 'ingestMaxConcurrency'> & {
     /** The archive the post-call payloads arrive in. */
     readonly archive: ArchiveBucket;
-    /** The secrets (the worker reads Mem0's, and ElevenLabs' with recording downloads). */
+    /** The secrets (the worker reads ElevenLabs' with recording downloads). */
     readonly secrets: MemorySecrets;
+    /** Where the worker writes memories. */
+    readonly memoryStore: MemoryStoreTarget;
     /** The worker's environment, given the idempotency table. */
     readonly environment: (idempotencyTable: dynamodb.ITable) => Record<string, string>;
   };
@@ -72,7 +74,7 @@ export class IngestPipeline {
       timeout: props.secrets.elevenLabsApiKey ? TIMEOUT_WITH_RECORDINGS : undefined,
       reservedConcurrentExecutions: props.reservedConcurrency?.ingest,
     });
-    grantIngestWorker(this.worker, props.secrets, props.archive);
+    grantIngestWorker(this.worker, props.secrets, props.archive, props.memoryStore);
     this.worker.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],

@@ -1,14 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { logRetentionOf, removalPolicyOf, type AgenticMemoryProps } from '../agentic-memory-props';
+import { logRetentionOf, memoryBackendOf, removalPolicyOf, type AgenticMemoryProps } from '../agentic-memory-props';
 import { SCHEDULED_SERVICE, SERVICE } from '../contract';
 import { MemoryFunction } from '../memory-function';
 import { acknowledge } from '../nag';
 
 export type MemoryFunctionSettings = Pick<
   AgenticMemoryProps,
-  'logRetention' | 'removalPolicy' | 'tracing' | 'logLevel'
+  'logRetention' | 'removalPolicy' | 'tracing' | 'logLevel' | 'memory'
 >;
 
 /** Each function's service name: its handler folder and Powertools service. */
@@ -16,6 +16,13 @@ export const SERVICE_OF = { ...SERVICE, ...SCHEDULED_SERVICE } as const;
 
 /** The construct's functions, by the key their props use (`clientData`, …, `retention`). */
 export type FunctionKey = keyof typeof SERVICE_OF;
+
+/**
+ * The functions that keep memories: each has an entry per memory backend
+ * (`lambdas/<service>/index.ts` for Mem0, `index-agentcore.ts` for AgentCore).
+ */
+export const MEMORY_STORE_FUNCTIONS = ['clientData', 'retrieve', 'ingest', 'retention'] as const;
+export type MemoryStoreFunctionKey = (typeof MEMORY_STORE_FUNCTIONS)[number];
 
 /** Memory and timeout sized for each function's job. */
 export const FUNCTION_SIZING = {
@@ -68,9 +75,10 @@ export interface MemoryFunctionOptions {
 }
 
 /**
- * One of the construct's functions, in `scope` under `id`: sized for its job, with the log
- * retention, removal policy, tracing and log level the props ask for. Its role can write its
- * log group and nothing else yet: the part that owns the function grants the rest.
+ * One of the construct's functions, in `scope` under `id`: sized for its job, bundled for the
+ * memory backend the props choose (if it keeps memories), with the log retention, removal policy,
+ * tracing and log level the props ask for. Its role can write its log group and nothing else yet:
+ * the part that owns the function grants the rest.
  */
 export function createMemoryFunction<K extends FunctionKey>(
   scope: Construct,
@@ -82,6 +90,9 @@ export function createMemoryFunction<K extends FunctionKey>(
   const sizing = FUNCTION_SIZING[which];
   const fn = new MemoryFunction<(typeof SERVICE_OF)[K]>(scope, id, {
     serviceName: SERVICE_OF[which],
+    memoryBackend: (MEMORY_STORE_FUNCTIONS as readonly FunctionKey[]).includes(which)
+      ? memoryBackendOf(settings)
+      : undefined,
     description: sizing.description,
     memorySize: sizing.memorySize,
     timeout: options.timeout ?? sizing.timeout,

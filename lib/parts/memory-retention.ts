@@ -6,17 +6,16 @@ import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import type { AgenticMemoryProps } from '../agentic-memory-props';
 import type { MemoryFunction } from '../memory-function';
-import { grantRetention } from './least-privilege';
+import { grantRetention, type MemoryStoreTarget } from './least-privilege';
 import { createMemoryFunction, type MemoryFunctionSettings } from './memory-functions';
-import type { MemorySecrets } from './memory-secrets';
 
 /** Daily, at 03:17 UTC. */
 const SCHEDULE = events.Schedule.cron({ minute: '17', hour: '3' });
 
 export type MemoryRetentionProps = MemoryFunctionSettings &
   Pick<AgenticMemoryProps, 'alarmTopic'> & {
-    /** The secrets (the job reads Mem0's). */
-    readonly secrets: MemorySecrets;
+    /** Where the job erases memories. */
+    readonly memoryStore: MemoryStoreTarget;
     /** The job's environment (`memoryMaxAge` among it). */
     readonly environment: Record<string, string>;
   };
@@ -40,7 +39,7 @@ export class MemoryRetention {
     this.function = createMemoryFunction(scope, 'RetentionFunction', 'retention', props, {
       environment: props.environment,
     });
-    grantRetention(this.function, props.secrets);
+    grantRetention(this.function, props.memoryStore);
     this.schedule = new events.Rule(scope, 'RetentionSchedule', {
       description: 'AgenticMemory: erase memories older than memoryMaxAge, daily',
       schedule: SCHEDULE,

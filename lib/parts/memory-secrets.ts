@@ -1,6 +1,11 @@
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { removalPolicyOf, type AgenticMemoryProps, type ManagedSecretProps } from '../agentic-memory-props';
+import {
+  memoryBackendOf,
+  removalPolicyOf,
+  type AgenticMemoryProps,
+  type ManagedSecretProps,
+} from '../agentic-memory-props';
 import { acknowledge } from '../nag';
 
 export type MemorySecretsProps = Pick<
@@ -19,6 +24,7 @@ export type MemorySecretsProps = Pick<
   | 'existingElevenLabsApiKeySecret'
   | 'elevenLabsApiKeySecretProps'
   | 'removalPolicy'
+  | 'memory'
 >;
 
 /** What each secret the construct creates says it is for, and how its first value is generated. */
@@ -66,16 +72,16 @@ const NO_ROTATION_BECAUSE = {
 
 /**
  * The secrets the functions read: each one given by the caller (`existing…Secret`) or created
- * with a generated value that never appears in the template. The ElevenLabs API key exists only
- * with recording downloads.
+ * with a generated value that never appears in the template. The Mem0 API key exists only with
+ * the Mem0 backend, the ElevenLabs API key only with recording downloads.
  *
  * Not a construct of its own: the secrets are created in `scope` (the AgenticMemory construct),
  * so that their logical ids, and with them the secrets' generated names, stay those of a
  * deployed stack.
  */
 export class MemorySecrets {
-  /** Mem0 API key (set by the operator). */
-  public readonly mem0ApiKey: secretsmanager.ISecret;
+  /** Mem0 API key (set by the operator), with the Mem0 backend. */
+  public readonly mem0ApiKey?: secretsmanager.ISecret;
   /** ElevenLabs post-call webhook HMAC key (set by the operator). */
   public readonly hmacKey: secretsmanager.ISecret;
   /** Workspace key: the `X-Workspace-Key` header ElevenLabs sends to the pre-call webhook. */
@@ -94,8 +100,10 @@ export class MemorySecrets {
     this.scope = scope;
     this.props = props;
     this.mem0ApiKey =
-      props.existingMem0ApiKeySecret ??
-      this.create('Mem0ApiKey', SECRET_DEFAULTS.mem0ApiKey, props.mem0ApiKeySecretProps);
+      memoryBackendOf(props) !== 'mem0'
+        ? undefined
+        : (props.existingMem0ApiKeySecret ??
+          this.create('Mem0ApiKey', SECRET_DEFAULTS.mem0ApiKey, props.mem0ApiKeySecretProps));
     this.hmacKey =
       props.existingHmacKeySecret ?? this.create('HmacKey', SECRET_DEFAULTS.hmacKey, props.hmacKeySecretProps);
     this.workspaceKey =

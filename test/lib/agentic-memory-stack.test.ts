@@ -7,9 +7,21 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks, NagPack } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { AgenticMemory, AgenticMemoryStack } from '../../lib';
-import { REQUIRED_OUTPUTS } from '../../cli/aws/stack-outputs';
-import { flatten, logicalId, temporaryDirectory, testApp, withoutAssetHashes } from './cdk-test-app';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { AgenticMemory, AgenticMemoryStack, MemoryBackend } from '../../lib';
+import { REQUIRED_OUTPUTS, stackMemory, type StackOutputs } from '../../cli/aws/stack-outputs';
+import { AGENTCORE_STRATEGIES } from '../../lambdas/shared/memory/agentcore-ids';
+import { ENV } from '../../lib/contract';
+import { stackFromContext } from '../../lib/stack-context';
+import {
+  cdkJsonContext,
+  flatten,
+  logicalId,
+  permissionsOf,
+  temporaryDirectory,
+  testApp,
+  withoutAssetHashes,
+} from './cdk-test-app';
 
 /** The default stack, as `npx cdk synth` builds it (cdk.json flags, real esbuild bundles), once. */
 let outdir: string;
@@ -114,6 +126,7 @@ describe('outputs', () => {
         'IngestQueueUrl',
         'IngestDeadLetterQueueUrl',
         'Mem0Host',
+        'MemoryBackend',
         'MemoryScope',
         'RetrieveAuth',
         ...['Mem0ApiKey', 'HmacKey', 'WorkspaceKey', 'RetrieveApiKey', 'MemoryTokenKey'].flatMap((n) => [
@@ -124,11 +137,23 @@ describe('outputs', () => {
     );
   });
 
-  test('what the admin CLI needs: the archive bucket, both queues and the Mem0 host', () => {
+  test('what the admin CLI needs: the archive bucket, both queues, the memory backend and the Mem0 host', () => {
     expect(output('ArchiveBucketName')).toBe(`<${logicalId(stack.memory.archiveBucket)}>`);
     expect(output('IngestQueueUrl')).toBe(`<${logicalId(stack.memory.ingestQueue)}>`);
     expect(output('IngestDeadLetterQueueUrl')).toBe(`<${logicalId(stack.memory.ingestDeadLetterQueue)}>`);
+    expect(output('MemoryBackend')).toBe('mem0');
     expect(output('Mem0Host')).toBe('https://api.mem0.ai');
+    const outputs = Object.fromEntries(
+      Object.entries(template.toJSON().Outputs as Record<string, { Value: unknown }>).map(([name, { Value }]) => [
+        name,
+        flatten(Value),
+      ]),
+    ) as StackOutputs;
+    expect(stackMemory(outputs, 'AgenticMemory')).toEqual({
+      backend: 'mem0',
+      apiKeySecretName: output('Mem0ApiKeySecretName'),
+      host: 'https://api.mem0.ai',
+    });
   });
 
   test('with recording downloads: the ElevenLabs API key secret and the command to set it', () => {
@@ -140,6 +165,15 @@ describe('outputs', () => {
       `put-secret-value --region <AWS::Region> --secret-id ${secretName}`,
     );
   });
+
+  test.each(['notanemail', 'ops@', '@example.com', 'ops@example', 'ops @example.com', 'ops@exa mple.com'])(
+    'an alarm email that is not an address (%j) is refused at synth, saying what is expected',
+    (alarmEmail) => {
+      expect(() => new AgenticMemoryStack(testApp(), 'BadEmail', { alarmEmail })).toThrow(
+        `AgenticMemory: alarmEmail must be an email address (name@example.com) to send alarms to, got ${JSON.stringify(alarmEmail)}.`,
+      );
+    },
+  );
 
   test('an alarm email creates a TLS-only topic that every alarm notifies', () => {
     const withEmail = new AgenticMemoryStack(testApp(), 'WithEmail', { alarmEmail: 'ops@example.com' });
@@ -297,6 +331,31 @@ describe('cdk-nag AwsSolutions', () => {
         },
       }),
     ];
+    scopes.push(new AgenticMemoryStack(app, 'AgentCore', { memory: { memory: MemoryBackend.agentCore() } }));
+    const keyed = new Stack(app, 'AgentCoreKeyed');
+    new AgenticMemory(keyed, 'Memory', {
+      memory: MemoryBackend.agentCore({
+        encryptionKey: new kms.Key(keyed, 'MemoryKey', { enableKeyRotation: true }),
+        eventExpiry: Duration.days(30),
+        strategies: ['SUMMARIZATION'],
+      }),
+      memoryMaxAge: Duration.days(400),
+      downloadRecordings: true,
+    });
+    scopes.push(keyed);
+    const kept = new Stack(app, 'AgentCoreKept');
+    new AgenticMemory(kept, 'Memory', {
+      memory: MemoryBackend.agentCore({
+        existingMemoryId: 'Kept_Memory-a1b2c3d4e5',
+        encryptionKey: kms.Key.fromKeyArn(
+          kept,
+          'KeptKey',
+          'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        ),
+      }),
+      memoryMaxAge: Duration.days(30),
+    });
+    scopes.push(kept);
     const own = new Stack(app, 'Own');
     new AgenticMemory(own, 'Memory', {
       existingArchiveBucket: s3.Bucket.fromBucketName(own, 'Archive', 'my-archive'),
@@ -322,6 +381,198 @@ describe('cdk-nag AwsSolutions', () => {
     new s3.Bucket(new Stack(dirty, 'Dirty'), 'NoTls');
     Validations.of(dirty).addPlugins(new AwsSolutionsChecks(dirty));
     expect(() => dirty.synth()).toThrow(/AwsSolutions-S10/);
+  });
+});
+
+/**
+ * The stack `cdk deploy -c memoryBackend=agentcore` builds (the context read by stackFromContext,
+ * as in bin/), with memoryMaxAge added so the retention job is there too; bundled by the local
+ * esbuild, once.
+ */
+describe('with the AgentCore backend (-c memoryBackend=agentcore)', () => {
+  let agentCoreOutdir: string;
+  let agentCore: AgenticMemoryStack;
+  let agentCoreTemplate: Template;
+  let memoryArn: string;
+
+  beforeAll(() => {
+    agentCoreOutdir = temporaryDirectory('agentic-memory-agentcore');
+    const app = new App({ outdir: agentCoreOutdir, context: { ...cdkJsonContext(), memoryBackend: 'agentcore' } });
+    const { stackName, props } = stackFromContext(app);
+    agentCore = new AgenticMemoryStack(app, stackName, {
+      ...props,
+      memory: { ...props.memory, memoryMaxAge: Duration.days(400) },
+    });
+    agentCoreTemplate = Template.fromStack(agentCore);
+    memoryArn = `<${logicalId(agentCore.memory.agentCoreMemory!)}.MemoryArn>`;
+  });
+
+  afterAll(() => fs.rmSync(agentCoreOutdir, { recursive: true, force: true }));
+
+  const memoryFunctions = () => [
+    agentCore.memory.clientDataFunction,
+    agentCore.memory.retrieveFunction,
+    agentCore.memory.ingestFunction,
+    agentCore.memory.retentionFunction!,
+  ];
+  const variablesOf = (fn: IConstruct) =>
+    agentCoreTemplate.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables as Record<string, unknown>;
+
+  test('one AgentCore memory with the three strategies writing into the namespaces the adapter reads', () => {
+    const memories = agentCoreTemplate.findResources('AWS::BedrockAgentCore::Memory');
+    expect(Object.keys(memories)).toEqual([logicalId(agentCore.memory.agentCoreMemory!)]);
+    const properties = Object.values(memories)[0].Properties;
+    expect(properties.MemoryStrategies).toEqual(
+      AGENTCORE_STRATEGIES.map((strategy) => ({
+        [strategy.cfnProperty.replace(/^./, (c) => c.toUpperCase())]: {
+          Name: strategy.name,
+          Description: strategy.description,
+          NamespaceTemplates: [...strategy.namespaces],
+          RecordExpirySpecification: { RecordExpiryDurationDays: 400 },
+        },
+      })),
+    );
+    expect(properties.EventExpiryDuration).toBe(90);
+    expect(Object.values(memories)[0].DeletionPolicy).toBe('Retain');
+  });
+
+  test('no Mem0 secret, no Mem0 output; reading mem0ApiKeySecret says why there is none', () => {
+    const secrets = Object.keys(agentCoreTemplate.findResources('AWS::SecretsManager::Secret'));
+    expect(secrets).toHaveLength(4);
+    expect(secrets.filter((id) => /mem0/i.test(id))).toEqual([]);
+    const outputs = Object.keys(agentCoreTemplate.toJSON().Outputs);
+    expect(outputs.filter((name) => /mem0/i.test(name))).toEqual([]);
+    expect(() => agentCore.memory.mem0ApiKeySecret).toThrow(
+      "AgenticMemory AgenticMemory/Memory: no Mem0 API key secret: memories live in Amazon Bedrock AgentCore Memory (memoryBackend is 'agentcore').",
+    );
+  });
+
+  test('the outputs the admin CLI opens the memory from: MemoryBackend and AgentCoreMemoryId', () => {
+    const outputs = Object.fromEntries(
+      Object.entries(agentCoreTemplate.toJSON().Outputs as Record<string, { Value: unknown }>).map(
+        ([name, { Value }]) => [name, flatten(Value)],
+      ),
+    ) as StackOutputs;
+    expect(REQUIRED_OUTPUTS.filter((name) => outputs[name] === undefined)).toEqual([]);
+    expect(outputs.MemoryBackend).toBe('agentcore');
+    expect(outputs.AgentCoreMemoryId).toBe(`<${logicalId(agentCore.memory.agentCoreMemory!)}.MemoryId>`);
+    expect(stackMemory(outputs, 'AgenticMemory')).toEqual({
+      backend: 'agentcore',
+      memoryId: outputs.AgentCoreMemoryId,
+    });
+  });
+
+  test('the four memory functions: MEMORY_BACKEND=agentcore and the memory id, nothing of Mem0 but its telemetry switch', () => {
+    const memoryId = { 'Fn::GetAtt': [logicalId(agentCore.memory.agentCoreMemory!), 'MemoryId'] };
+    for (const fn of memoryFunctions()) {
+      const variables = variablesOf(fn);
+      expect({ fn: fn.node.id, backend: variables[ENV.memoryBackend], id: variables[ENV.agentCoreMemoryId] }).toEqual({
+        fn: fn.node.id,
+        backend: 'agentcore',
+        id: memoryId,
+      });
+      // MEM0_TELEMETRY=false is the wrapper's on every function, whatever the backend.
+      expect(Object.keys(variables).filter((name) => name.startsWith('MEM0_') && name !== 'MEM0_TELEMETRY')).toEqual(
+        [],
+      );
+      expect(variables[ENV.agentCoreEndpoint]).toBeUndefined();
+    }
+    const postCall = variablesOf(agentCore.memory.postCallFunction);
+    expect([postCall[ENV.memoryBackend], postCall[ENV.agentCoreMemoryId]]).toEqual([undefined, undefined]);
+  });
+
+  test('each function may send exactly the AgentCore requests its handler makes, to that one memory, and read no Mem0 key', () => {
+    const agentCorePermissions = (fn: IConstruct) =>
+      permissionsOf(agentCoreTemplate, logicalId((fn as AgenticMemory['clientDataFunction']).executionRole)).filter(
+        (permission) => permission.startsWith('bedrock-agentcore:') || /mem0/i.test(permission),
+      );
+    const on = (...actions: string[]) => actions.map((action) => `bedrock-agentcore:${action} on ${memoryArn}`).sort();
+    expect(agentCorePermissions(agentCore.memory.clientDataFunction)).toEqual(
+      on('ListMemoryRecords', 'ListSessions', 'ListEvents'),
+    );
+    expect(agentCorePermissions(agentCore.memory.retrieveFunction)).toEqual(on('RetrieveMemoryRecords'));
+    expect(agentCorePermissions(agentCore.memory.ingestFunction)).toEqual(
+      on('CreateEvent', 'ListEvents', 'BatchCreateMemoryRecords', 'ListMemoryRecords'),
+    );
+    expect(agentCorePermissions(agentCore.memory.retentionFunction!)).toEqual(
+      on(
+        'ListActors',
+        'ListMemoryRecords',
+        'ListSessions',
+        'ListEvents',
+        'GetMemoryRecord',
+        'DeleteMemoryRecord',
+        'DeleteEvent',
+      ),
+    );
+    expect(agentCorePermissions(agentCore.memory.postCallFunction)).toEqual([]);
+    // No statement anywhere lets a function reach another memory.
+    const everyAgentCoreResource = Object.values(agentCoreTemplate.findResources('AWS::IAM::Policy')).flatMap(
+      (policy) =>
+        (policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+          .filter((statement) => JSON.stringify(statement.Action).includes('bedrock-agentcore:'))
+          .map((statement) => flatten(statement.Resource)),
+    );
+    expect(new Set(everyAgentCoreResource)).toEqual(new Set([memoryArn]));
+  });
+
+  test('each memory function is bundled from its AgentCore entry: it starts with MEMORY_BACKEND=agentcore, and carries the AgentCore client, not Mem0’s', () => {
+    for (const fn of memoryFunctions()) {
+      const code = agentCoreTemplate.toJSON().Resources[logicalId(fn)].Properties.Code as { S3Key: string };
+      const dir = path.join(agentCoreOutdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
+      const bundle = fs.readFileSync(path.join(dir, 'index.js'), 'utf8');
+      expect({
+        fn: fn.node.id,
+        agentCore: bundle.includes('bedrock-agentcore'),
+        mem0: bundle.includes('api.mem0.ai'),
+      }).toEqual({ fn: fn.node.id, agentCore: true, mem0: false });
+      const environment = Object.fromEntries(
+        Object.entries(variablesOf(fn)).map(([name, value]) => [
+          name,
+          typeof value === 'string' ? value : `resolved-${name.toLowerCase()}`,
+        ]),
+      );
+      // A Mem0 bundle refuses to start here: MEMORY_BACKEND names the other backend.
+      const loaded = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `const m = require(${JSON.stringify(path.join(dir, 'index.js'))}); process.stdout.write(typeof m.handler);`,
+        ],
+        {
+          env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', POWERTOOLS_METRICS_DISABLED: 'true', ...environment },
+          encoding: 'utf8',
+          timeout: 20_000,
+        },
+      );
+      expect({
+        fn: fn.node.id,
+        stdout: loaded.stdout,
+        status: loaded.status,
+        stderr: loaded.status ? loaded.stderr : '',
+      }).toEqual({
+        fn: fn.node.id,
+        stdout: 'function',
+        status: 0,
+        stderr: '',
+      });
+    }
+  });
+
+  test('cdk-nag: no unacknowledged finding, and no acknowledgement the Mem0 stack does not also need', () => {
+    expect(new AwsSolutionsChecks().validateScope(agentCore).violations).toEqual([]);
+    const rules = (scope: IConstruct) =>
+      new Set(
+        scope.node
+          .findAll()
+          .flatMap((construct) =>
+            construct.node.metadata
+              .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+              .flatMap((entry) => Object.keys(entry.data as Record<string, string>)),
+          )
+          .map((id) => id.replace(/^Annotation::/, '').replace(/\[.*$/, '')),
+      );
+    expect([...rules(agentCore)].sort()).toEqual([...rules(stack)].sort());
   });
 });
 

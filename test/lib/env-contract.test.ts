@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lib from '../../lib/contract';
-import { AgenticMemory, type AgenticMemoryProps } from '../../lib';
+import { AgenticMemory, MemoryBackend, type AgenticMemoryProps } from '../../lib';
 import { ENV } from '../../lambdas/shared/config/env-names';
 import {
   DEFAULT_MEMORY_DEADLINE_MS,
@@ -21,7 +21,8 @@ import {
   retrieveSettings,
 } from '../../lambdas/shared/config/settings';
 import { MEMORY_SCOPE_MODES, parseScopeMap } from '../../lambdas/shared/caller/memory-identity';
-import { MEMORY_BACKENDS } from '../../lambdas/shared/config/memory-backend';
+import { MEMORY_BACKENDS, memoryBackendOf } from '../../lambdas/shared/config/memory-backend';
+import { agentCoreFromEnvironment } from '../../lambdas/shared/aws/agentcore-from-environment';
 import { AGENTCORE_NAMESPACE_TEMPLATES, AGENTCORE_STRATEGIES } from '../../lambdas/shared/memory/agentcore-ids';
 import { DEFAULT_MEMORY_TOKEN_TTL_SECONDS } from '../../lambdas/shared/caller/memory-token';
 import { METRIC, METRICS_NAMESPACE, createPowertools } from '../../lambdas/shared/powertools';
@@ -296,6 +297,38 @@ describe('the environment the construct writes', () => {
           ),
       );
     }
+  });
+
+  test('with the AgentCore backend: each memory function’s environment is one its AgentCore entry starts with', () => {
+    const stack = bareStack();
+    const memory = new AgenticMemory(stack, 'Memory', {
+      memory: MemoryBackend.agentCore(),
+      memoryMaxAge: Duration.days(30),
+    });
+    const env = environments(stack, memory);
+    const variables = Template.fromStack(stack).toJSON().Resources[logicalId(memory.retentionFunction!)].Properties
+      .Environment.Variables as Record<string, unknown>;
+    env.retention = Object.fromEntries(
+      Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : `ref-${k}`]),
+    );
+    for (const service of ['client-data', 'retrieve', 'ingest', 'retention']) {
+      for (const name of Object.keys(env[service])) {
+        expect({ service, name, known: runtimeVariables.has(name) || handlerVariables.has(name) }).toEqual({
+          service,
+          name,
+          known: true,
+        });
+      }
+      expect(memoryBackendOf(env[service])).toBe('agentcore');
+      // What index-agentcore.ts builds at start: it refuses a missing memory id or another backend.
+      expect(() => agentCoreFromEnvironment({ env: { ...env[service], AWS_REGION: 'eu-west-1' } })).not.toThrow();
+    }
+    expect(() => clientDataSettings(env['client-data'])).not.toThrow();
+    expect(() => retrieveSettings(env.retrieve)).not.toThrow();
+    expect(() => ingestSettings(env.ingest)).not.toThrow();
+    expect(() => retentionSettings(env.retention)).not.toThrow();
+    // post-call keeps no memories: the Mem0 default is not contradicted there.
+    expect(memoryBackendOf(env['post-call'])).toBe('mem0');
   });
 
   test('each function is told the secrets it reads, by id', () => {

@@ -1,7 +1,7 @@
 import { Duration, Lazy, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { AgenticMemoryProps } from '../../lib/agentic-memory-props';
+import { MemoryBackend, type AgenticMemoryProps } from '../../lib/agentic-memory-props';
 import { validateProps } from '../../lib/props-validation';
 
 const stack = new Stack();
@@ -118,6 +118,66 @@ test.each<[string, AgenticMemoryProps, string]>([
     { newCallerGreeting: 'x'.repeat(1001) },
     'AgenticMemory: newCallerGreeting is longer than 1000 characters.',
   ],
+  [
+    'a backend that is not a MemoryBackend',
+    { memory: { name: 'dynamodb' } as never },
+    'AgenticMemory: memory must be MemoryBackend.mem0(…) or MemoryBackend.agentCore(…).',
+  ],
+  [
+    'the Mem0 host given twice',
+    { memory: MemoryBackend.mem0({ host: 'https://a.example' }), mem0Host: 'https://b.example' },
+    'AgenticMemory: pass the Mem0 host once: MemoryBackend.mem0({ host }) or mem0Host, not both.',
+  ],
+  [
+    'Mem0 settings with the AgentCore backend',
+    { memory: MemoryBackend.agentCore(), mem0Host: 'https://mem0.example', existingMem0ApiKeySecret: secret('mem0') },
+    'AgenticMemory: mem0Host, existingMem0ApiKeySecret configure the Mem0 backend, but memory is MemoryBackend.agentCore(): remove them.',
+  ],
+  [
+    'Mem0 key overrides with the AgentCore backend',
+    { memory: MemoryBackend.agentCore(), mem0ApiKeySecretProps: {} },
+    'AgenticMemory: mem0ApiKeySecretProps configures the Mem0 backend, but memory is MemoryBackend.agentCore(): remove it.',
+  ],
+  [
+    'an existing AgentCore memory with settings for a created one',
+    {
+      memory: MemoryBackend.agentCore({
+        existingMemoryId: 'Kept_Memory-a1b2c3d4e5',
+        eventExpiry: Duration.days(30),
+        strategies: ['SEMANTIC'],
+      }),
+    },
+    'AgenticMemory: MemoryBackend.agentCore: existingMemoryId cannot be combined with eventExpiry, strategies, which configure a memory the construct creates; configure your memory directly.',
+  ],
+  [
+    'a memory ARN where the id goes',
+    {
+      memory: MemoryBackend.agentCore({
+        existingMemoryId: 'arn:aws:bedrock-agentcore:eu-west-1:111122223333:memory/Kept_Memory-a1b2c3d4e5',
+      }),
+    },
+    'AgenticMemory: MemoryBackend.agentCore: existingMemoryId must be a memory id (its name, \'-\' and ten letters or digits, e.g. AgenticMemory_A1B2C3D4-a1b2c3d4e5), not its ARN; got "arn:aws:bedrock-agentcore:eu-west-1:111122223333:memory/Kept_Memory-a1b2c3d4e5".',
+  ],
+  [
+    'a memory id without its ten-character suffix',
+    { memory: MemoryBackend.agentCore({ existingMemoryId: 'Kept_Memory' }) },
+    'AgenticMemory: MemoryBackend.agentCore: existingMemoryId must be a memory id (its name, \'-\' and ten letters or digits, e.g. AgenticMemory_A1B2C3D4-a1b2c3d4e5); got "Kept_Memory".',
+  ],
+  [
+    'events kept less than AgentCore’s 3 days',
+    { memory: MemoryBackend.agentCore({ eventExpiry: Duration.days(2) }) },
+    'AgenticMemory: MemoryBackend.agentCore eventExpiry must be whole days from 3 to 365, got 2 days.',
+  ],
+  [
+    'events kept more than a year',
+    { memory: MemoryBackend.agentCore({ eventExpiry: Duration.days(366) }) },
+    'AgenticMemory: MemoryBackend.agentCore eventExpiry must be whole days from 3 to 365, got 366 days.',
+  ],
+  [
+    'an unknown or repeated strategy',
+    { memory: MemoryBackend.agentCore({ strategies: ['SEMANTIC', 'EPISODIC' as never, 'SEMANTIC'] }) },
+    'AgenticMemory: MemoryBackend.agentCore strategies must be some of \'SEMANTIC\', \'USER_PREFERENCE\', \'SUMMARIZATION\', each once; got ["SEMANTIC","EPISODIC","SEMANTIC"].',
+  ],
 ])('refuses %s, saying what is accepted', (_name, props, message) => {
   expect(() => validateProps(props)).toThrow(new Error(message));
 });
@@ -141,6 +201,23 @@ test('the limits themselves are accepted', () => {
   ).not.toThrow();
 });
 
+test('the AgentCore limits themselves, and each backend on its own, are accepted', () => {
+  for (const props of [
+    { memory: MemoryBackend.agentCore({ eventExpiry: Duration.days(3), strategies: [] }) },
+    {
+      memory: MemoryBackend.agentCore({
+        eventExpiry: Duration.days(365),
+        strategies: ['SUMMARIZATION', 'USER_PREFERENCE', 'SEMANTIC'],
+      }),
+    },
+    { memory: MemoryBackend.agentCore({ existingMemoryId: 'a-0123456789' }) },
+    { memory: MemoryBackend.mem0({ host: 'https://mem0.example' }), existingMem0ApiKeySecret: secret('team-mem0') },
+    { memory: MemoryBackend.mem0(), mem0Host: 'https://mem0.example' },
+  ] satisfies AgenticMemoryProps[]) {
+    expect(() => validateProps(props)).not.toThrow();
+  }
+});
+
 test('values known only at deploy time are let through', () => {
   const deployTime = Token.asNumber(Lazy.number({ produce: () => 0 }));
   expect(() =>
@@ -148,6 +225,11 @@ test('values known only at deploy time are let through', () => {
       searchLimit: deployTime,
       memoryDeadline: Duration.millis(deployTime),
       basePromptTemplate: Lazy.string({ produce: () => 'no placeholder' }),
+    }),
+  ).not.toThrow();
+  expect(() =>
+    validateProps({
+      memory: MemoryBackend.agentCore({ existingMemoryId: Lazy.string({ produce: () => 'imported' }) }),
     }),
   ).not.toThrow();
 });

@@ -1,6 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type { AgenticMemoryProps } from '../../../lib/agentic-memory-props';
+import { MemoryBackend, type AgenticMemoryProps } from '../../../lib/agentic-memory-props';
 import { ENV } from '../../../lib/contract';
 import { ArchiveBucket } from '../../../lib/parts/archive-bucket';
 import {
@@ -11,7 +11,7 @@ import {
 import { createMemoryFunction } from '../../../lib/parts/memory-functions';
 import { MemorySecrets } from '../../../lib/parts/memory-secrets';
 import { flatten, logicalId } from '../cdk-test-app';
-import { partHost } from './part-host';
+import { memoryStoreOf, partHost } from './part-host';
 
 /** The environments for these props, with references flattened (`<SecretLogicalId>`). */
 function environmentsOf(props: AgenticMemoryProps = {}, scopeMap?: string) {
@@ -21,7 +21,13 @@ function environmentsOf(props: AgenticMemoryProps = {}, scopeMap?: string) {
   const table = new dynamodb.Table(scope, 'Table', {
     partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
   });
-  const environments = functionEnvironments(props, { archiveBucket: archive.bucket, secrets, scopeMap });
+  const { store, agentCore } = memoryStoreOf(scope, props, secrets);
+  const environments = functionEnvironments(props, {
+    archiveBucket: archive.bucket,
+    secrets,
+    scopeMap,
+    memoryStore: store,
+  });
   const flat = (environment: Environment) =>
     Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, flatten(stack.resolve(value))]));
   const ref = (construct: Parameters<typeof logicalId>[0]) => `<${logicalId(construct)}>`;
@@ -31,7 +37,13 @@ function environmentsOf(props: AgenticMemoryProps = {}, scopeMap?: string) {
     postCall: flat(environments.postCall),
     ingest: flat(environments.ingest(table)),
     retention: flat(environments.retention),
-    refs: { archive: ref(archive.bucket), table: ref(table), secrets, ref },
+    refs: {
+      archive: ref(archive.bucket),
+      table: ref(table),
+      memoryId: agentCore?.resource ? `<${logicalId(agentCore.resource)}.MemoryId>` : undefined,
+      secrets,
+      ref,
+    },
   };
 }
 
@@ -42,7 +54,7 @@ describe('defaults', () => {
   test('pre-call: the archive, its three keys, token lifetime, scope, deadline, both overrides on', () => {
     expect(env.clientData).toEqual({
       [ENV.secretsMaxAgeSeconds]: '300',
-      [ENV.mem0ApiKeySecretId]: refs.ref(refs.secrets.mem0ApiKey),
+      [ENV.mem0ApiKeySecretId]: refs.ref(refs.secrets.mem0ApiKey!),
       [ENV.archiveBucket]: refs.archive,
       [ENV.workspaceKeySecretId]: refs.ref(refs.secrets.workspaceKey),
       [ENV.memoryTokenKeySecretId]: refs.ref(refs.secrets.memoryTokenKey),
@@ -57,7 +69,7 @@ describe('defaults', () => {
   test('in-call: token or key, so both keys; no archive', () => {
     expect(env.retrieve).toEqual({
       [ENV.secretsMaxAgeSeconds]: '300',
-      [ENV.mem0ApiKeySecretId]: refs.ref(refs.secrets.mem0ApiKey),
+      [ENV.mem0ApiKeySecretId]: refs.ref(refs.secrets.mem0ApiKey!),
       [ENV.retrieveAuth]: 'token-or-key',
       [ENV.memoryTokenKeySecretId]: refs.ref(refs.secrets.memoryTokenKey),
       [ENV.retrieveApiKeySecretId]: refs.ref(refs.secrets.retrieveApiKey),
@@ -78,7 +90,7 @@ describe('defaults', () => {
   test('ingest: the idempotency table it is given, the write deadline; no ElevenLabs key without recordings', () => {
     expect(env.ingest).toEqual({
       [ENV.secretsMaxAgeSeconds]: '300',
-      [ENV.mem0ApiKeySecretId]: refs.ref(refs.secrets.mem0ApiKey),
+      [ENV.mem0ApiKeySecretId]: refs.ref(refs.secrets.mem0ApiKey!),
       [ENV.archiveBucket]: refs.archive,
       [ENV.memoryScope]: 'deployment',
       [ENV.idempotencyTable]: refs.table,
@@ -157,6 +169,66 @@ test.each([
 
 test('an ElevenLabs host without recording downloads is not passed on (nothing would read it)', () => {
   expect(environmentsOf({ elevenLabsApiHost: 'https://x.example' }).ingest[ENV.elevenLabsApiHost]).toBeUndefined();
+});
+
+describe('AgentCore backend', () => {
+  const env = environmentsOf({ memory: MemoryBackend.agentCore() });
+  const memoryStoreFunctions = {
+    clientData: env.clientData,
+    retrieve: env.retrieve,
+    ingest: env.ingest,
+    retention: env.retention,
+  };
+
+  test('the four functions that keep memories are told the backend and the memory id, and nothing of Mem0', () => {
+    for (const [name, environment] of Object.entries(memoryStoreFunctions)) {
+      expect({ name, backend: environment[ENV.memoryBackend], memoryId: environment[ENV.agentCoreMemoryId] }).toEqual({
+        name,
+        backend: 'agentcore',
+        memoryId: env.refs.memoryId,
+      });
+      expect({ name, mem0: Object.keys(environment).filter((variable) => variable.startsWith('MEM0_')) }).toEqual({
+        name,
+        mem0: [],
+      });
+      // The endpoint override is for the local stack and tests only.
+      expect(environment[ENV.agentCoreEndpoint]).toBeUndefined();
+    }
+    expect(env.postCall).toEqual(environmentsOf().postCall);
+  });
+
+  test('an existing memory: its id as given', () => {
+    const existing = environmentsOf({
+      memory: MemoryBackend.agentCore({ existingMemoryId: 'Kept_Memory-a1b2c3d4e5' }),
+    });
+    for (const environment of [existing.clientData, existing.retrieve, existing.ingest, existing.retention]) {
+      expect(environment[ENV.agentCoreMemoryId]).toBe('Kept_Memory-a1b2c3d4e5');
+    }
+  });
+
+  test('the rest of each environment is the same as with Mem0', () => {
+    const mem0 = environmentsOf();
+    const withoutMemoryStore = (environment: Record<string, string>) =>
+      Object.fromEntries(
+        Object.entries(environment).filter(
+          ([name]) =>
+            ![ENV.memoryBackend, ENV.agentCoreMemoryId, ENV.mem0ApiKeySecretId, ENV.mem0Host].includes(
+              name as typeof ENV.memoryBackend,
+            ),
+        ),
+      );
+    for (const name of ['clientData', 'retrieve', 'ingest', 'retention'] as const) {
+      expect(withoutMemoryStore(env[name])).toEqual(withoutMemoryStore(mem0[name]));
+    }
+  });
+});
+
+test('MemoryBackend.mem0({ host }) is told as MEM0_HOST, as mem0Host is', () => {
+  const env = environmentsOf({ memory: MemoryBackend.mem0({ host: 'https://mem0.eu.example' }) });
+  for (const environment of [env.clientData, env.retrieve, env.ingest, env.retention]) {
+    expect(environment[ENV.mem0Host]).toBe('https://mem0.eu.example');
+    expect(environment[ENV.memoryBackend]).toBeUndefined();
+  }
 });
 
 describe("Lambda's 4 KB limit", () => {

@@ -6,7 +6,7 @@ import { ArchiveBucket } from '../../../lib/parts/archive-bucket';
 import { IngestPipeline, type IngestPipelineProps } from '../../../lib/parts/ingest-pipeline';
 import { MemorySecrets } from '../../../lib/parts/memory-secrets';
 import { logicalId, permissionsOf } from '../cdk-test-app';
-import { acknowledgementsOn, nagViolations, partHost } from './part-host';
+import { acknowledgementsOn, memoryStoreOf, nagViolations, partHost } from './part-host';
 
 function pipelineOf(
   props: Partial<IngestPipelineProps> = {},
@@ -18,6 +18,7 @@ function pipelineOf(
   const pipeline = new IngestPipeline(scope, {
     archive,
     secrets,
+    memoryStore: memoryStoreOf(scope, secretsProps, secrets).store,
     environment: (table) => ({ [ENV.idempotencyTable]: table.tableName }),
     ...props,
   });
@@ -152,9 +153,12 @@ test('two pipelines in one stack share CDK’s notification handler: still no fi
   const { stack } = partHost();
   for (const id of ['First', 'Second']) {
     const scope = new Construct(stack, id);
+    const archive = new ArchiveBucket(scope, {});
+    const secrets = new MemorySecrets(scope, {});
     new IngestPipeline(scope, {
-      archive: new ArchiveBucket(scope, {}),
-      secrets: new MemorySecrets(scope, {}),
+      archive,
+      secrets,
+      memoryStore: memoryStoreOf(scope, {}, secrets).store,
       environment: () => ({}),
     });
   }

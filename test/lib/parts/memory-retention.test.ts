@@ -5,13 +5,13 @@ import { ENV } from '../../../lib/contract';
 import { MemoryRetention, type MemoryRetentionProps } from '../../../lib/parts/memory-retention';
 import { MemorySecrets } from '../../../lib/parts/memory-secrets';
 import { logicalId, permissionsOf } from '../cdk-test-app';
-import { nagViolations, partHost } from './part-host';
+import { memoryStoreOf, nagViolations, partHost } from './part-host';
 
 function retentionOf(props: Partial<MemoryRetentionProps> = {}) {
   const { stack, scope } = partHost();
   const secrets = new MemorySecrets(scope, {});
   const retention = new MemoryRetention(scope, {
-    secrets,
+    memoryStore: memoryStoreOf(scope, {}, secrets).store,
     environment: { [ENV.memoryMaxAgeDays]: '30' },
     ...props,
   });
@@ -55,7 +55,7 @@ describe('defaults', () => {
   });
 
   test('reads the Mem0 key, and nothing else but its logs and traces', () => {
-    const secret = `<${logicalId(secrets.mem0ApiKey)}>`;
+    const secret = `<${logicalId(secrets.mem0ApiKey!)}>`;
     const logGroup = `<${logicalId(retention.function.functionLogGroup)}.Arn>`;
     expect(permissionsOf(template, logicalId(retention.function.executionRole))).toEqual(
       [
@@ -93,7 +93,7 @@ test('with an alarm topic, alarm and recovery are both sent to it', () => {
   const { stack, scope } = partHost();
   const topic = new sns.Topic(stack, 'Alarms');
   const retention = new MemoryRetention(scope, {
-    secrets: new MemorySecrets(scope, {}),
+    memoryStore: memoryStoreOf(scope, {}, new MemorySecrets(scope, {})).store,
     environment: {},
     alarmTopic: topic,
   });

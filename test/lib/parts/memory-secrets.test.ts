@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { MemoryBackend } from '../../../lib/agentic-memory-props';
 import { MemorySecrets, type MemorySecretsProps } from '../../../lib/parts/memory-secrets';
 import { logicalId } from '../cdk-test-app';
 import { acknowledgementsOn, nagViolations, partHost } from './part-host';
@@ -18,7 +19,7 @@ const resourceOf = (template: Template, secret: secretsmanager.ISecret) =>
 describe('defaults', () => {
   const { scope, secrets, template } = secretsOf();
   const created = () => [
-    secrets.mem0ApiKey,
+    secrets.mem0ApiKey!,
     secrets.hmacKey,
     secrets.workspaceKey,
     secrets.retrieveApiKey,
@@ -65,7 +66,7 @@ describe('defaults', () => {
   });
 
   test('the keys issued elsewhere say the generated value is a placeholder to replace', () => {
-    for (const secret of [secrets.mem0ApiKey, secrets.hmacKey]) {
+    for (const secret of [secrets.mem0ApiKey!, secrets.hmacKey]) {
       expect(resourceOf(template, secret).Properties.Description).toMatch(/Set it to .*only a placeholder/);
     }
   });
@@ -77,7 +78,7 @@ describe('defaults', () => {
     expect(acknowledgementsOn(secrets.memoryTokenKey)['AwsSolutions-SMG4']).toMatch(
       /verify memory tokens with the current value only/,
     );
-    expect(acknowledgementsOn(secrets.mem0ApiKey)['AwsSolutions-SMG4']).toMatch(/shared with a third party/);
+    expect(acknowledgementsOn(secrets.mem0ApiKey!)['AwsSolutions-SMG4']).toMatch(/shared with a third party/);
     expect(nagViolations(scope)).toEqual([]);
   });
 });
@@ -87,6 +88,21 @@ test('downloadRecordings: a sixth secret for the ElevenLabs API key', () => {
   expect(logicalId(secrets.elevenLabsApiKey!)).toMatch(/^MemoryElevenLabsApiKeySecret/);
   expect(resourceOf(template, secrets.elevenLabsApiKey!).Properties.Description).toMatch(/download call recordings/);
   template.resourceCountIs('AWS::SecretsManager::Secret', 6);
+});
+
+test('the AgentCore backend: no Mem0 API key secret, the other four as always', () => {
+  const { secrets, template } = secretsOf({ memory: MemoryBackend.agentCore() });
+  expect(secrets.mem0ApiKey).toBeUndefined();
+  template.resourceCountIs('AWS::SecretsManager::Secret', 4);
+  expect(
+    [secrets.hmacKey, secrets.workspaceKey, secrets.retrieveApiKey, secrets.memoryTokenKey].map(logicalId),
+  ).toEqual([
+    'MemoryHmacKeySecretD5D63650',
+    'MemoryWorkspaceKeySecretA6B54811',
+    'MemoryRetrieveApiKeySecretA9F69894',
+    'MemoryMemoryTokenKeySecretAE371BFC',
+  ]);
+  expect(JSON.stringify(template.toJSON())).not.toMatch(/Mem0/);
 });
 
 test('existing secrets are used as they are, and nothing is created for them', () => {

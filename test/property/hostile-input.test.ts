@@ -1,16 +1,22 @@
 import fc from 'fast-check';
 import type { Archive } from '../../lambdas/shared/archive';
+import type { CallerId } from '../../lambdas/shared/caller';
 import type { HttpResponse } from '../../lambdas/shared/http';
 import { signElevenLabsPayload } from '../../lambdas/shared/elevenlabs/signature';
 import { apiGatewayEvent, lambdaContext } from '../support/http-event';
+import { MEMORY_BACKENDS_UNDER_TEST } from '../support/memory-peers';
 import { TEST_WEBHOOK_SECRET } from '../support/signing';
 import { RETRIEVE_KEY, TestBed, WORKSPACE_KEY } from '../support/test-bed';
 
 /**
  * Every endpoint against generated hostile and near-valid requests: each answer is a clear 4xx
- * or a correct 2xx — never a 5xx, a crash or a hang — and a 4xx writes nothing anywhere.
+ * or a correct 2xx — never a 5xx, a crash or a hang — and a 4xx writes nothing anywhere. The two
+ * endpoints that read memories run against each memory backend (what a hostile caller id becomes
+ * is the backend's business: a Mem0 filter, an AgentCore actor id and namespace); post-call
+ * touches no memory store and runs once.
  */
 const RUNS = 1000;
+const KNOWN_CALLER = '+16125550142';
 const HANG_LIMIT_MS = 5000;
 
 class CountingArchive implements Archive {
@@ -97,13 +103,20 @@ const headerValues = fc.oneof(
   fc.constant('a'.repeat(20000)),
 );
 
-describe('hostile input', () => {
+describe.each(MEMORY_BACKENDS_UNDER_TEST)('hostile input (memory in %s)', (backend) => {
   let bed: TestBed;
   let archive: CountingArchive;
   beforeAll(async () => {
     bed = await TestBed.start({
+      memory: backend,
       env: { MEMORY_DEADLINE_MS: '1000' },
       archive: (real) => (archive = new CountingArchive(real)),
+    });
+    // One generated caller id is known: near-valid requests for it render a returning caller's memories.
+    await bed.memory.store().add(KNOWN_CALLER as CallerId, {
+      kind: 'text',
+      text: 'Caller profile. user name: Zoë',
+      metadata: { type: 'profile', conversation_id: 'conv_hostile_known', profile: { user_name: 'Zoë' } },
     });
   });
   afterAll(() => bed.stop());
@@ -131,7 +144,7 @@ describe('hostile input', () => {
   /** The invariant every generated request must hold. */
   async function holds(call: () => Promise<HttpResponse>): Promise<HttpResponse> {
     const writesBefore = archive.writes;
-    const addsBefore = bed.mem0.requests.filter((r) => r.path === '/v3/memories/add/').length;
+    const memoryWritesBefore = bed.memory.writeRequests();
     const response = await answer(call);
     statuses.push(response.statusCode);
     expect(response.statusCode).toBeGreaterThanOrEqual(200);
@@ -142,7 +155,7 @@ describe('hostile input', () => {
       expect(body.error!.length).toBeGreaterThan(3);
       expect(archive.writes).toBe(writesBefore);
     }
-    expect(bed.mem0.requests.filter((r) => r.path === '/v3/memories/add/').length).toBe(addsBefore);
+    expect(bed.memory.writeRequests()).toBe(memoryWritesBefore);
     return response;
   }
 
@@ -175,6 +188,12 @@ describe('hostile input', () => {
       }),
       { numRuns: RUNS },
     );
+    // A pre-call answers 200 even when memory fails: the known caller proves the reads worked here.
+    const known = await bed.clientData(
+      apiGatewayEvent({ body: { caller_id: KNOWN_CALLER }, headers: { 'x-workspace-key': WORKSPACE_KEY } }),
+      lambdaContext('client-data'),
+    );
+    expect(JSON.parse(known.body).dynamic_variables).toMatchObject({ returning_caller: 'yes', caller_name: 'Zoë' });
   });
 
   it(`retrieve: ${RUNS} generated requests`, async () => {
@@ -202,6 +221,8 @@ describe('hostile input', () => {
     );
   });
 
+  // post-call archives and answers the same whatever the memory backend: defined once, on the first.
+  if (backend !== MEMORY_BACKENDS_UNDER_TEST[0]) return;
   it(`post-call: ${RUNS} generated requests, signed and unsigned`, async () => {
     const nearValid = fc.record(
       {

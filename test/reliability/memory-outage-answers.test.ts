@@ -1,6 +1,6 @@
 import { DEFAULT_NEW_CALLER_GREETING } from '../../lambdas/shared/config';
 import { removeHome, startTestStack, tempHome, type TestStack } from '../local/local-stack-support';
-import { startMem0Server, type Mem0Behaviour, type Mem0LoopbackServer } from '../support/mem0-server';
+import { MEMORY_BACKENDS_UNDER_TEST, startMemoryPeer, type MemoryPeer, type StoreFault } from '../support/memory-peers';
 import {
   dynamicVariables,
   fictionalNumber,
@@ -14,9 +14,10 @@ import {
 } from './support/calls';
 
 /**
- * The caller is on the line: pre-call and in-call must answer within their deadline whatever Mem0
- * does — pre-call with the new-caller answer (200), in-call with a fast 503 — and be themselves
- * again as soon as Mem0 is back, without a restart. Over HTTP, against the local stack on Mem0.
+ * The caller is on the line: pre-call and in-call must answer within their deadline whatever the
+ * memory store does — pre-call with the new-caller answer (200), in-call with a fast 503 — and be
+ * themselves again as soon as it is back, without a restart. Over HTTP, against the local stack
+ * on each memory backend (Mem0's routes; the AgentCore data plane).
  */
 const DEADLINE_MS = 300;
 const BOUND_MS = DEADLINE_MS + 50;
@@ -25,20 +26,20 @@ const SAMPLES = 3;
 const BURST = 5;
 const BURST_BOUND_MS = 2 * DEADLINE_MS;
 
-const OUTAGES: Array<[string, Mem0Behaviour]> = [
-  ['hangs', { mode: 'hang' }],
-  ['answers after 2 s', { mode: 'normal', delayMs: 2000 }],
-  ['answers 503', { mode: 'status', status: 503 }],
-  ['answers 500', { mode: 'status', status: 500 }],
-  ['rate-limits (429)', { mode: 'status', status: 429 }],
-  ['resets connections', { mode: 'reset' }],
+const OUTAGES: Array<[string, StoreFault]> = [
+  ['hangs', { kind: 'hang' }],
+  ['answers after 2 s', { kind: 'normal', delayMs: 2000 }],
+  ['answers 503', { kind: 'error', status: 503 }],
+  ['answers 500', { kind: 'error', status: 500 }],
+  ['rate-limits (429)', { kind: 'throttle' }],
+  ['resets connections', { kind: 'reset' }],
 ];
 
-/** The local stack on the Mem0 loopback server, with the deadline above, warmed up. */
-async function startStack(mem0: Mem0LoopbackServer): Promise<{ home: string; test: TestStack }> {
+/** The local stack on the memory store's loopback server, with the deadline above, warmed up. */
+async function startStack(memory: MemoryPeer): Promise<{ home: string; test: TestStack }> {
   const home = await tempHome();
   const test = await startTestStack(home, {
-    env: { MEM0_API_KEY: mem0.apiKey, MEM0_HOST: mem0.url, MEMORY_DEADLINE_MS: String(DEADLINE_MS) },
+    env: { ...memory.localStackEnv(), MEMORY_DEADLINE_MS: String(DEADLINE_MS) },
   });
   await warmUp(test);
   return { home, test };
@@ -53,7 +54,7 @@ function agentOf(test: () => TestStack, call: TestCall) {
    * Requests one at a time, each within the deadline + 50 ms (requests of our own side by side
    * would be timed against each other: the stack shares this process's event loop); then a burst
    * of calls ringing at once, all with the same answers and none held anywhere near as long as
-   * Mem0 takes.
+   * the store takes.
    */
   async function duringOutage(): Promise<void> {
     for (let sample = 0; sample < SAMPLES; sample++) {
@@ -99,65 +100,71 @@ function expectDegradedAnswersLogged(test: TestStack, outages: number): void {
   expect(count('retrieve', /memory search failed/)).toBe((SAMPLES + BURST) * outages);
 }
 
-describe('pre-call and in-call while Mem0 is down from the moment the stack starts', () => {
-  let mem0: Mem0LoopbackServer;
-  let started: { home: string; test: TestStack };
-  const call = testCall(fictionalNumber(312, 6), 1);
-  const agent = agentOf(() => started.test, call);
+describe.each(MEMORY_BACKENDS_UNDER_TEST)('memory in %s', (backend) => {
+  describe('pre-call and in-call while the memory store is down from the moment the stack starts', () => {
+    let memory: MemoryPeer;
+    let started: { home: string; test: TestStack };
+    const call = testCall(fictionalNumber(312, 6), 1);
+    const agent = agentOf(() => started.test, call);
 
-  beforeAll(async () => {
-    mem0 = await startMem0Server();
-    // Its ping included: the stack meets Mem0 for the first time during the outage.
-    mem0.behave({ mode: 'hang', includePing: true });
-    started = await startStack(mem0);
-  });
-  afterAll(async () => {
-    await started.test.stack.stop();
-    await mem0.close();
-    await removeHome(started.home);
-  });
+    beforeAll(async () => {
+      memory = await startMemoryPeer(backend);
+      // Mem0's constructor ping included: the stack meets the store for the first time during the outage.
+      memory.behave({ kind: 'hang', evenPing: true });
+      started = await startStack(memory);
+    });
+    afterAll(async () => {
+      await started.test.stack.stop();
+      await memory.close();
+      await removeHome(started.home);
+    });
 
-  it('answer within the deadline, and learn from the first call once Mem0 is back', async () => {
-    await agent.duringOutage();
-    mem0.behave({ mode: 'normal' });
-    expect((await postCallTo(started.test.stack.url, call.rawBody, started.test.stack.keys.hmacKey)).status).toBe(200);
-    await started.test.stack.ingestIdle();
-    await agent.recovered();
-    expectDegradedAnswersLogged(started.test, 1);
-  });
-});
-
-describe('pre-call and in-call while Mem0 is down, and after', () => {
-  let mem0: Mem0LoopbackServer;
-  let started: { home: string; test: TestStack };
-  const call = testCall(fictionalNumber(312, 7), 2);
-  const agent = agentOf(() => started.test, call);
-
-  beforeAll(async () => {
-    mem0 = await startMem0Server();
-    started = await startStack(mem0);
-    expect((await postCallTo(started.test.stack.url, call.rawBody, started.test.stack.keys.hmacKey)).status).toBe(200);
-    await started.test.stack.ingestIdle();
-    await agent.recovered();
-  });
-  afterAll(async () => {
-    await started.test.stack.stop();
-    await mem0.close();
-    await removeHome(started.home);
-  });
-
-  it.each(OUTAGES)(
-    'answer within the deadline while Mem0 %s, and are themselves again once it is back',
-    async (_, behaviour) => {
-      mem0.behave(behaviour);
+    it('answer within the deadline, and learn from the first call once the store is back', async () => {
       await agent.duringOutage();
-      mem0.behave({ mode: 'normal' });
+      memory.behave({ kind: 'normal' });
+      expect((await postCallTo(started.test.stack.url, call.rawBody, started.test.stack.keys.hmacKey)).status).toBe(
+        200,
+      );
+      await started.test.stack.ingestIdle();
       await agent.recovered();
-    },
-  );
+      expectDegradedAnswersLogged(started.test, 1);
+    });
+  });
 
-  it('log each degraded answer', () => {
-    expectDegradedAnswersLogged(started.test, OUTAGES.length);
+  describe('pre-call and in-call while the memory store is down, and after', () => {
+    let memory: MemoryPeer;
+    let started: { home: string; test: TestStack };
+    const call = testCall(fictionalNumber(312, 7), 2);
+    const agent = agentOf(() => started.test, call);
+
+    beforeAll(async () => {
+      memory = await startMemoryPeer(backend);
+      started = await startStack(memory);
+      expect((await postCallTo(started.test.stack.url, call.rawBody, started.test.stack.keys.hmacKey)).status).toBe(
+        200,
+      );
+      await started.test.stack.ingestIdle();
+      await agent.recovered();
+    });
+    afterAll(async () => {
+      await started.test.stack.stop();
+      await memory.close();
+      await removeHome(started.home);
+    });
+
+    it.each(OUTAGES)(
+      'answer within the deadline while the store %s, and are themselves again once it is back',
+      async (_, fault) => {
+        memory.behave(fault);
+        await agent.duringOutage();
+        memory.behave({ kind: 'normal' });
+        await agent.recovered();
+      },
+    );
+
+    it('log each degraded answer', () => {
+      expectDegradedAnswersLogged(started.test, OUTAGES.length);
+    });
   });
 });
 
@@ -174,8 +181,8 @@ function expectUnavailable(answer: Answer): void {
 
 /**
  * The first request through each path pays for loading code (the S3 client's first PutObject
- * alone takes a while): done here, on paths that do not touch Mem0, so that its first contact
- * still happens during the outage.
+ * alone takes a while): done here, on paths that do not touch the memory store, so that its first
+ * contact still happens during the outage.
  */
 async function warmUp(test: TestStack): Promise<void> {
   const { stack } = test;

@@ -1,5 +1,5 @@
 import { removeHome, tempHome } from '../local/local-stack-support';
-import { startMem0Server, type Mem0LoopbackServer } from '../support/mem0-server';
+import { MEMORY_BACKENDS_UNDER_TEST, startMemoryPeer, type MemoryPeer } from '../support/memory-peers';
 import {
   countsOf,
   dynamicVariables,
@@ -35,80 +35,76 @@ describe('npm start killed with SIGKILL right after post-call acknowledged a cal
     await removeHome(home);
   });
 
-  describe('with Mem0 hanging, so that no ingestion can have finished before the kill', () => {
-    let mem0: Mem0LoopbackServer;
-    beforeEach(async () => {
-      mem0 = await startMem0Server();
-    });
-    afterEach(() => mem0.close());
+  describe.each(MEMORY_BACKENDS_UNDER_TEST)(
+    'with the memory store (%s) hanging, so that no ingestion can have finished before the kill',
+    (backend) => {
+      let memory: MemoryPeer;
+      beforeEach(async () => {
+        memory = await startMemoryPeer(backend);
+      });
+      afterEach(() => memory.close());
 
-    it('ingests the acknowledged calls on the next start, each once, and the start after that writes nothing', async () => {
-      const keys = freshKeys();
-      const env = { ...keyEnvironment(keys), MEM0_API_KEY: mem0.apiKey, MEM0_HOST: mem0.url };
-      const done = testCall(fictionalNumber(AREA, 1), 0); // ingested before the kill
-      const midWrite = testCall(fictionalNumber(AREA, 2), 1); // its first memory write hangs at the kill
-      const unstarted = testCall(fictionalNumber(AREA, 3), 2); // acknowledged a moment before the kill
-      const memoriesOf = (call: typeof done) => countsOf(mem0.memoriesOf(call.callerId), call.conversationId);
-      const adds = () => mem0.requests.filter((r) => r.path === '/v3/memories/add/').length;
+      it('ingests the acknowledged calls on the next start, each once, and the start after that writes nothing', async () => {
+        const keys = freshKeys();
+        const env = { ...keyEnvironment(keys), ...memory.localStackEnv() };
+        const done = testCall(fictionalNumber(AREA, 1), 0); // ingested before the kill
+        const midWrite = testCall(fictionalNumber(AREA, 2), 1); // its first memory write hangs at the kill
+        const unstarted = testCall(fictionalNumber(AREA, 3), 2); // acknowledged a moment before the kill
+        const memoriesOf = (call: typeof done) => memory.stored(call.callerId, call.conversationId);
 
-      const first = await ChildStack.start(home, env);
-      expect((await postCallTo(first.url, done.rawBody, keys.hmacKey)).status).toBe(200);
-      await eventually('the first call in the ledger', () => ledgerHas(home, done.conversationId), INGEST_TIMEOUT_MS);
-      expect(memoriesOf(done)).toEqual(expectedCounts(done, 'mem0'));
+        const first = await ChildStack.start(home, env);
+        expect((await postCallTo(first.url, done.rawBody, keys.hmacKey)).status).toBe(200);
+        await eventually('the first call in the ledger', () => ledgerHas(home, done.conversationId), INGEST_TIMEOUT_MS);
+        expect(memoriesOf(done)).toEqual(expectedCounts(done, backend));
 
-      mem0.behave({ mode: 'hang' });
-      expect((await postCallTo(first.url, midWrite.rawBody, keys.hmacKey)).status).toBe(200);
-      const hangingWrite = (conversationId: string) =>
-        mem0.requests.some(
-          (r) =>
-            r.path === '/v3/memories/add/' &&
-            (r.body as { metadata?: { conversation_id?: string } }).metadata?.conversation_id === conversationId,
-        );
-      await eventually(
-        'a memory write of the second call hanging at Mem0',
-        () => hangingWrite(midWrite.conversationId),
-        INGEST_TIMEOUT_MS,
-      );
-      const acknowledged = await postCallTo(first.url, unstarted.rawBody, keys.hmacKey);
-      await first.kill();
-
-      expect(acknowledged.status).toBe(200);
-      expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
-      for (const call of [midWrite, unstarted]) {
-        expect(await ledgerHas(home, call.conversationId)).toBe(false);
-        expect(memoriesOf(call)).toEqual({ factual: 0, semantic: 0, profile: 0 });
-      }
-
-      mem0.behave({ mode: 'normal' });
-      const second = await ChildStack.start(home, env);
-      for (const call of [midWrite, unstarted]) {
+        memory.behave({ kind: 'hang' });
+        expect((await postCallTo(first.url, midWrite.rawBody, keys.hmacKey)).status).toBe(200);
         await eventually(
-          `${call.conversationId} in the ledger`,
-          () => ledgerHas(home, call.conversationId),
+          'a memory write of the second call hanging at the store',
+          () => memory.writeStarted(midWrite.callerId, midWrite.conversationId),
           INGEST_TIMEOUT_MS,
         );
-      }
-      expect(second.logLines().join('\n')).toContain('resuming ingestion of 2 archived post-call payloads');
-      for (const call of [done, midWrite, unstarted]) expect(memoriesOf(call)).toEqual(expectedCounts(call, 'mem0'));
-      for (const call of [midWrite, unstarted]) {
-        expect(dynamicVariables(await preCallTo(second.url, call.callerId, keys.workspaceKey))).toMatchObject({
-          returning_caller: 'yes',
-          caller_name: call.callerName,
-        });
-      }
-      await second.kill();
+        const acknowledged = await postCallTo(first.url, unstarted.rawBody, keys.hmacKey);
+        await first.kill();
 
-      const addsBefore = adds();
-      const third = await ChildStack.start(home, env);
-      // Resumption happens before the stack listens: had anything been resent, it would be logged by now.
-      expect(third.logLines().join('\n')).not.toContain('resuming');
-      expect(dynamicVariables(await preCallTo(third.url, done.callerId, keys.workspaceKey)).returning_caller).toBe(
-        'yes',
-      );
-      expect(adds()).toBe(addsBefore);
-      for (const call of [done, midWrite, unstarted]) expect(memoriesOf(call)).toEqual(expectedCounts(call, 'mem0'));
-    }, 60_000);
-  });
+        expect(acknowledged.status).toBe(200);
+        expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
+        for (const call of [midWrite, unstarted]) {
+          expect(await ledgerHas(home, call.conversationId)).toBe(false);
+          expect(memoriesOf(call)).toEqual({ factual: 0, semantic: 0, profile: 0 });
+        }
+
+        memory.behave({ kind: 'normal' });
+        const second = await ChildStack.start(home, env);
+        for (const call of [midWrite, unstarted]) {
+          await eventually(
+            `${call.conversationId} in the ledger`,
+            () => ledgerHas(home, call.conversationId),
+            INGEST_TIMEOUT_MS,
+          );
+        }
+        expect(second.logLines().join('\n')).toContain('resuming ingestion of 2 archived post-call payloads');
+        for (const call of [done, midWrite, unstarted]) expect(memoriesOf(call)).toEqual(expectedCounts(call, backend));
+        for (const call of [midWrite, unstarted]) {
+          expect(dynamicVariables(await preCallTo(second.url, call.callerId, keys.workspaceKey))).toMatchObject({
+            returning_caller: 'yes',
+            caller_name: call.callerName,
+          });
+        }
+        await second.kill();
+
+        const writesBefore = memory.writeRequests();
+        const third = await ChildStack.start(home, env);
+        // Resumption happens before the stack listens: had anything been resent, it would be logged by now.
+        expect(third.logLines().join('\n')).not.toContain('resuming');
+        expect(dynamicVariables(await preCallTo(third.url, done.callerId, keys.workspaceKey)).returning_caller).toBe(
+          'yes',
+        );
+        expect(memory.writeRequests()).toBe(writesBefore);
+        for (const call of [done, midWrite, unstarted]) expect(memoriesOf(call)).toEqual(expectedCounts(call, backend));
+      }, 60_000);
+    },
+  );
 
   describe('with the embedded memory store (npm start without MEM0_API_KEY)', () => {
     it('knows the caller after the restart, and a further restart writes nothing again', async () => {

@@ -53,6 +53,8 @@ export interface AgentCoreBehaviour {
   status?: number;
   /** For `status`. Default ServiceException. */
   errorType?: string;
+  /** For `status`: the error's message (a real refusal may quote the request). Default 'Injected failure'. */
+  message?: string;
   /** Added before answering. */
   delayMs?: number;
   /** Misbehave for this many requests, then answer normally again. Default: until the next behave(). */
@@ -279,7 +281,10 @@ export class AgentCoreLoopbackServer {
     }
     if (fault?.mode === 'status') {
       const status = fault.status ?? 500;
-      sendError(response, new ServiceError(status, fault.errorType ?? 'ServiceException', 'Injected failure'));
+      sendError(
+        response,
+        new ServiceError(status, fault.errorType ?? 'ServiceException', fault.message ?? 'Injected failure'),
+      );
       return;
     }
 

@@ -11,11 +11,12 @@ import { createRetrieveHandler } from '../../lambdas/retrieve/handler';
 import { RAW_POST_CALL_PREFIX, type Archive } from '../../lambdas/shared/archive';
 import { StaticSecrets, clientDataSettings, ingestSettings, retrieveSettings } from '../../lambdas/shared/config';
 import { SourceAllowList, type HttpEndpoint } from '../../lambdas/shared/http';
-import { Mem0MemoryStore, mem0Client } from '../../lambdas/shared/memory/mem0-store';
 import { createPowertools, type Powertools } from '../../lambdas/shared/powertools';
+import type { AgentCoreLoopbackServer } from './agentcore-server';
 import { startLocalDynamoDB, type LocalDynamoDB } from './dynamodb';
 import { apiGatewayEvent, lambdaContext } from './http-event';
-import { startMem0Server, type Mem0LoopbackServer } from './mem0-server';
+import type { Mem0LoopbackServer } from './mem0-server';
+import { AgentCorePeer, Mem0Peer, startMemoryPeer, type MemoryBackendUnderTest, type MemoryPeer } from './memory-peers';
 import { startLocalS3, type LocalS3 } from './s3';
 import { TEST_WEBHOOK_SECRET, signedPostCall } from './signing';
 
@@ -24,6 +25,13 @@ export const RETRIEVE_KEY = 'rk_test_retrieve_key_0123456789';
 export const MEMORY_TOKEN_KEY = 'mtk_test_memory_token_key_0123456789';
 
 export interface TestBedOptions {
+  /**
+   * Where memories live: Mem0 (the real mem0ai client against the Mem0-route server) or
+   * AgentCore (the real @aws-sdk/client-bedrock-agentcore client against the AgentCore
+   * data-plane server, each request aborted at the function's own deadline as the AgentCore
+   * entries configure it). Default mem0.
+   */
+  memory?: MemoryBackendUnderTest;
   /** Environment the handlers' settings are read from (e.g. MEMORY_DEADLINE_MS). */
   env?: Record<string, string>;
   memoryWriteDeadlineMs?: number;
@@ -37,9 +45,10 @@ export interface TestBedOptions {
 
 /**
  * The four handlers wired as on AWS but to real peers on loopback: the real mem0ai client
- * against the Mem0-route server, the real S3 client against s3rver, Powertools idempotency
- * against dynalite. Ingestion is driven by s3rver's object-created events, delivered to the
- * ingest handler as SQS messages when `drainIngest()` is called.
+ * against the Mem0-route server (or, with `memory: 'agentcore'`, the real AgentCore client
+ * against the AgentCore data-plane server), the real S3 client against s3rver, Powertools
+ * idempotency against dynalite. Ingestion is driven by s3rver's object-created events, delivered
+ * to the ingest handler as SQS messages when `drainIngest()` is called.
  */
 export class TestBed {
   readonly tools: Record<'clientData' | 'retrieve' | 'postCall' | 'ingest', Powertools> = {
@@ -56,14 +65,31 @@ export class TestBed {
   private unsubscribe?: () => void;
 
   private constructor(
-    readonly mem0: Mem0LoopbackServer,
+    /** The memory store's server, in either backend's terms. */
+    readonly memory: MemoryPeer,
     readonly s3: LocalS3,
     readonly dynamodb: LocalDynamoDB,
   ) {}
 
+  /** The Mem0-route server (a bed on Mem0 only). */
+  get mem0(): Mem0LoopbackServer {
+    if (!(this.memory instanceof Mem0Peer)) throw new Error('this test bed keeps memories in AgentCore, not Mem0');
+    return this.memory.server;
+  }
+
+  /** The AgentCore data-plane server (a bed on AgentCore only). */
+  get agentCore(): AgentCoreLoopbackServer {
+    if (!(this.memory instanceof AgentCorePeer)) throw new Error('this test bed keeps memories in Mem0, not AgentCore');
+    return this.memory.server;
+  }
+
   static async start(options: TestBedOptions = {}): Promise<TestBed> {
-    const [mem0, s3, dynamodb] = await Promise.all([startMem0Server(), startLocalS3(), startLocalDynamoDB()]);
-    const bed = new TestBed(mem0, s3, dynamodb);
+    const [memory, s3, dynamodb] = await Promise.all([
+      startMemoryPeer(options.memory ?? 'mem0'),
+      startLocalS3(),
+      startLocalDynamoDB(),
+    ]);
+    const bed = new TestBed(memory, s3, dynamodb);
     const table = `idempotency-${randomUUID()}`;
     await dynamodb.createIdempotencyTable(table);
     try {
@@ -82,27 +108,29 @@ export class TestBed {
   private wire(options: TestBedOptions, table: string) {
     const env = options.env ?? {};
     const secrets = new StaticSecrets({
-      mem0ApiKey: this.mem0.apiKey,
+      ...(this.memory instanceof Mem0Peer ? { mem0ApiKey: this.memory.server.apiKey } : {}),
       hmacKey: TEST_WEBHOOK_SECRET,
       workspaceKey: WORKSPACE_KEY,
       retrieveApiKey: RETRIEVE_KEY,
       memoryTokenKey: MEMORY_TOKEN_KEY,
     });
-    const memory = new Mem0MemoryStore(async () => mem0Client(this.mem0.apiKey, this.mem0.url));
     const archive = options.archive ? options.archive(this.s3.archive) : this.s3.archive;
     const allowList = SourceAllowList.fromEnvironment(options.allowedSourceIps);
+    const clientDataConfig = clientDataSettings(env);
+    const retrieveConfig = retrieveSettings(env);
+    const memoryWriteDeadlineMs = options.memoryWriteDeadlineMs ?? 2000;
     this.clientData = createClientDataHandler({
       secrets,
-      memory,
+      memory: this.memory.store({ requestTimeoutMs: clientDataConfig.memoryDeadlineMs }),
       archive,
-      settings: clientDataSettings(env),
+      settings: clientDataConfig,
       tools: this.tools.clientData,
       allowList,
     });
     this.retrieve = createRetrieveHandler({
       secrets,
-      memory,
-      settings: retrieveSettings(env),
+      memory: this.memory.store({ requestTimeoutMs: retrieveConfig.memoryDeadlineMs }),
+      settings: retrieveConfig,
       tools: this.tools.retrieve,
     });
     this.postCall = createPostCallHandler({ secrets, archive, tools: this.tools.postCall, allowList });
@@ -118,9 +146,9 @@ export class TestBed {
       tools: this.tools.ingest,
       ingestArchivedPayload: createPayloadIngester({
         archive,
-        memory,
+        memory: this.memory.store({ requestTimeoutMs: memoryWriteDeadlineMs }),
         tools: this.tools.ingest,
-        memoryWriteDeadlineMs: options.memoryWriteDeadlineMs ?? 2000,
+        memoryWriteDeadlineMs,
         memoryScope: ingestSettings(env).memoryScope,
         idempotency: idempotentWrites(persistence),
         recordings: options.recordings?.(this.s3),
@@ -173,7 +201,7 @@ export class TestBed {
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
-    await Promise.all([this.mem0.close(), this.s3.close(), this.dynamodb.close()]);
+    await Promise.all([this.memory.close(), this.s3.close(), this.dynamodb.close()]);
   }
 }
 

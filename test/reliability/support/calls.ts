@@ -62,15 +62,18 @@ export type MemoryCounts = Record<MemoryType, number>;
 /**
  * What one ingestion of `call` stores, per memory type: one factual memory (the summary), one
  * profile memory (the collected data), and one semantic set — in Mem0 (the loopback server stands
- * in for its extraction with one memory per caller message) or in the embedded store (the
- * caller's turns cut into snippets).
+ * in for its extraction with one memory per caller message), in the embedded store (the
+ * caller's turns cut into snippets) or in AgentCore (the transcript, once, as events: extraction
+ * from them is the memory resource's own, later work).
  */
-export function expectedCounts(call: DemoCall, store: 'mem0' | 'embedded'): MemoryCounts {
+export function expectedCounts(call: DemoCall, store: 'mem0' | 'embedded' | 'agentcore'): MemoryCounts {
   const turns = userTurns(call);
   const semantic =
     store === 'mem0'
       ? turns.filter((turn) => turn.role === 'user' && turn.content.trim() !== '').length
-      : callerSnippets(turns).length;
+      : store === 'agentcore'
+        ? 1
+        : callerSnippets(turns).length;
   return { factual: 1, semantic, profile: 1 };
 }
 

@@ -1,25 +1,16 @@
-import type { Mem0Behaviour, Mem0LoopbackServer, RecordedRequest } from '../../support/mem0-server';
+import type { CallerId } from '../../../lambdas/shared/caller';
+import type { ListOptions, MemoryStore, NewMemory } from '../../../lambdas/shared/memory';
+import type { MemoryPeer, StoreFault } from '../../support/memory-peers';
 
 export interface ChaosMode {
   name: string;
-  behaviour: Mem0Behaviour;
+  fault: StoreFault;
   /** Memory writes this mode answers before the next mode takes over. */
   writes: number;
 }
 
-/** A memory write, or the look a redelivery takes before writing (a list filtered by conversation). */
-const isWriteStep = (request: RecordedRequest) =>
-  request.path === '/v3/memories/add/' ||
-  (request.path === '/v3/memories/' && JSON.stringify(request.body ?? {}).includes('conversation_id'));
-
-/**
- * Drives the Mem0 loopback server through fault modes by memory write, not by time: the `prelude`
- * modes once, then the `cycle` modes over and over. The mode of each write is chosen as the server
- * records it (before it picks the fault to apply), so every mode meets exactly its share of real
- * write steps, however slowly or quickly the worker goes. Other reads and the client's ping are
- * not counted.
- */
-export class Mem0Chaos {
+/** One pass of chaos: the modes each write met. */
+export class ChaosRun {
   /** Memory writes each mode received, by mode name. */
   readonly hits = new Map<string, number>();
   /** Completed passes through `cycle`. */
@@ -28,40 +19,19 @@ export class Mem0Chaos {
   private readonly schedule: ChaosMode[];
   private index = 0;
   private inMode = 0;
-  private restore?: () => void;
 
   constructor(
-    private readonly mem0: Mem0LoopbackServer,
+    private readonly peer: MemoryPeer,
     modes: { prelude?: ChaosMode[]; cycle: ChaosMode[] },
   ) {
     this.prelude = modes.prelude ?? [];
     this.schedule = [...this.prelude, ...modes.cycle];
     for (const mode of this.schedule) this.hits.set(mode.name, 0);
+    this.peer.behave(this.schedule[0].fault);
   }
 
-  start(): void {
-    this.index = 0;
-    this.inMode = 0;
-    this.mem0.behave(this.schedule[0].behaviour);
-    const requests = this.mem0.requests;
-    const push = requests.push;
-    requests.push = (...recorded: RecordedRequest[]) => {
-      for (const request of recorded) if (isWriteStep(request)) this.onWrite();
-      return push.apply(requests, recorded);
-    };
-    this.restore = () => {
-      requests.push = push;
-    };
-  }
-
-  /** Back to normal service: the store has recovered. */
-  stop(): void {
-    this.restore?.();
-    this.restore = undefined;
-    this.mem0.behave({ mode: 'normal' });
-  }
-
-  private onWrite(): void {
+  /** A write is about to start: it meets the mode whose turn it is. */
+  onWrite(): void {
     if (this.inMode >= this.schedule[this.index].writes) {
       this.index += 1;
       if (this.index === this.schedule.length) {
@@ -69,10 +39,55 @@ export class Mem0Chaos {
         this.cycles += 1;
       }
       this.inMode = 0;
-      this.mem0.behave(this.schedule[this.index].behaviour);
+      this.peer.behave(this.schedule[this.index].fault);
     }
     this.inMode += 1;
     const name = this.schedule[this.index].name;
     this.hits.set(name, (this.hits.get(name) ?? 0) + 1);
+  }
+}
+
+/**
+ * Drives a memory store's loopback server through fault modes by memory write, not by time: the
+ * `prelude` modes once, then the `cycle` modes over and over. A write is one `add` of the store
+ * the worker writes through, or the look a redelivery takes before writing (a list of one
+ * conversation); its mode is chosen as it starts, so every mode meets exactly its share of real
+ * writes — with every request that write makes (AgentCore's list before it writes, Mem0's one
+ * add) — however slowly or quickly the worker goes. Other reads are not counted.
+ */
+export class StoreChaos {
+  private run?: ChaosRun;
+
+  constructor(private readonly peer: MemoryPeer) {}
+
+  /** The store, with each write step counted while chaos runs. */
+  wrap(store: MemoryStore): MemoryStore {
+    const step = () => this.run?.onWrite();
+    return {
+      list: (callerId: CallerId, options: ListOptions) => {
+        if (options.conversationId !== undefined) step();
+        return store.list(callerId, options);
+      },
+      add: (callerId: CallerId, memory: NewMemory) => {
+        step();
+        return store.add(callerId, memory);
+      },
+      search: (callerId, query, options) => store.search(callerId, query, options),
+      deleteCaller: (callerId) => store.deleteCaller(callerId),
+      listAll: (callerId) => store.listAll(callerId),
+      deleteMemory: (callerId, memoryId) => store.deleteMemory(callerId, memoryId),
+      callerIds: () => store.callerIds(),
+    };
+  }
+
+  start(modes: { prelude?: ChaosMode[]; cycle: ChaosMode[] }): ChaosRun {
+    this.run = new ChaosRun(this.peer, modes);
+    return this.run;
+  }
+
+  /** Back to normal service: the store has recovered. */
+  stop(): void {
+    this.run = undefined;
+    this.peer.behave({ kind: 'normal' });
   }
 }

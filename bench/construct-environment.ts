@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { AgenticMemory } from '../lib/agentic-memory';
+import { AgenticMemory, MemoryBackend } from '../lib/agentic-memory';
 import { ENV, type MemoryBackendName, type ServiceName } from '../lib/contract';
 
 export interface FunctionEnvironment {
@@ -10,43 +10,17 @@ export interface FunctionEnvironment {
 }
 
 /**
- * Each function's environment exactly as the construct sets it with its defaults, read from
- * the synthesized function (bundling skipped: only the configuration is wanted); for AgentCore,
- * see `agentCoreEnvironments`.
+ * Each function's environment exactly as the construct sets it with its defaults and the given
+ * memory backend (`MemoryBackend.mem0()`, the default, or `MemoryBackend.agentCore()`), read
+ * from the synthesized function (bundling skipped: only the configuration is wanted).
  */
 export function constructEnvironments(backend: MemoryBackendName = 'mem0'): Record<ServiceName, FunctionEnvironment> {
-  return backend === 'agentcore' ? agentCoreEnvironments(mem0Environments()) : mem0Environments();
-}
-
-/**
- * The construct's environments with the AgentCore backend, as docs/agentcore-memory.md
- * ("What the construct must do", 4 and 5) has it set them: MEMORY_BACKEND=agentcore and the
- * memory's id (known at deploy time) on each function that uses memory, no Mem0 secret; every
- * other variable as with Mem0.
- */
-export function agentCoreEnvironments(
-  mem0: Record<ServiceName, FunctionEnvironment>,
-): Record<ServiceName, FunctionEnvironment> {
-  const environments = {} as Record<ServiceName, FunctionEnvironment>;
-  for (const [service, fn] of Object.entries(mem0) as Array<[ServiceName, FunctionEnvironment]>) {
-    if (!(ENV.mem0ApiKeySecretId in fn.variables)) {
-      environments[service] = fn;
-      continue;
-    }
-    const variables = Object.fromEntries(
-      Object.entries(fn.variables).filter(([name]) => name !== ENV.mem0ApiKeySecretId),
-    );
-    environments[service] = {
-      ...fn,
-      variables: { ...variables, [ENV.memoryBackend]: 'agentcore', [ENV.agentCoreMemoryId]: undefined },
-    };
-  }
-  return environments;
-}
-
-function mem0Environments(): Record<ServiceName, FunctionEnvironment> {
   const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Bench');
-  const memory = new AgenticMemory(stack, 'Memory');
+  const memory = new AgenticMemory(
+    stack,
+    'Memory',
+    backend === 'agentcore' ? { memory: MemoryBackend.agentCore() } : {},
+  );
   const environments = {} as Record<ServiceName, FunctionEnvironment>;
   for (const fn of memory.functions()) {
     const cfn = fn.node.defaultChild as CfnFunction;

@@ -1,12 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BUDGET, warmChecks, type WarmFigures } from '../../bench/budgets';
-import {
-  agentCoreEnvironments,
-  constructEnvironments,
-  loopbackEnvironment,
-  type LoopbackEndpoints,
-} from '../../bench/construct-environment';
+import { constructEnvironments, loopbackEnvironment, type LoopbackEndpoints } from '../../bench/construct-environment';
 import { backendsOf, benchFunctions, bundlePathOf, entryOf } from '../../bench/functions';
 import { handlerEntry, packageRoot, prebuiltBundleDir } from '../../lib/memory-function';
 
@@ -76,7 +71,7 @@ const LOOPBACK: LoopbackEndpoints = {
   credentials: { accessKeyId: 'bench', secretAccessKey: 'bench-secret' },
 };
 
-test('an AgentCore function runs with MEMORY_BACKEND=agentcore, the memory id and the loopback endpoint, and no Mem0 secret or host', () => {
+test('an AgentCore function runs with the environment the construct gives it with MemoryBackend.agentCore() — MEMORY_BACKEND=agentcore, the memory id (here the loopback memory’s) — the loopback endpoint, and no Mem0 secret or host', () => {
   const mem0 = constructEnvironments('mem0');
   const agentCore = constructEnvironments('agentcore');
   for (const service of ['client-data', 'retrieve', 'ingest'] as const) {
@@ -104,14 +99,6 @@ test('an AgentCore function runs with MEMORY_BACKEND=agentcore, the memory id an
   expect(agentCore['post-call']).toEqual(mem0['post-call']);
   expect(() => loopbackEnvironment('retrieve', agentCore.retrieve, { ...LOOPBACK, agentCore: undefined })).toThrow(
     /retrieve's AGENTCORE_MEMORY_ID/,
-  );
-});
-
-test('the AgentCore environments leave a function without a Mem0 secret as it is', () => {
-  const mem0 = constructEnvironments('mem0');
-  expect(agentCoreEnvironments(mem0)['post-call']).toBe(mem0['post-call']);
-  expect(Object.keys(agentCoreEnvironments(mem0).retrieve.variables)).toEqual(
-    expect.arrayContaining(['MEMORY_BACKEND', 'AGENTCORE_MEMORY_ID']),
   );
 });
 

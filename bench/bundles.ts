@@ -1,13 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { SERVICE, type FunctionServiceName, type MemoryBackendName, type ServiceName } from '../lib/contract';
+import type { FunctionServiceName, MemoryBackendName } from '../lib/contract';
 import { MEMORY_FUNCTION_RUNTIME, memoryFunctionBundling, packageRoot } from '../lib/memory-function';
 import { esbuildOptionsFor } from './esbuild-options';
 import { bundlePathOf, entryOf, type BenchFunction } from './functions';
 import { bytesPerSource, type SourceMap } from './source-map-bytes';
-
-export const SERVICES: ServiceName[] = Object.values(SERVICE);
 
 export interface FunctionBundle {
   /** The function's name in the report (`client-data · agentcore`). */

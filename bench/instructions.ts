@@ -30,7 +30,7 @@ export type InstructionCounts =
 
 /**
  * `rounds` rounds of a bare process then each function's. Under callgrind a start-up takes
- * seconds, not milliseconds: a round of the four functions takes half a minute to a minute.
+ * seconds, not milliseconds: a round of the seven functions (both backends) takes one to two minutes.
  */
 export async function countStartupInstructions(
   targets: Array<{ name: string; env: Record<string, string>; bundle: string }>,

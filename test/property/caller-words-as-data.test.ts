@@ -16,7 +16,7 @@ import {
   isPlainName,
   problemsInCallerLine,
   problemsInMemoryContext,
-} from '../lambdas/shared/context/inert-output';
+} from '../support/inert-output';
 
 /**
  * Generated caller words, ordinary and hostile and mixed: whatever a caller says, it reaches the

@@ -6,7 +6,7 @@ import {
   isPlainName,
   problemsInCallerLine,
   problemsInMemoryContext,
-} from '../lambdas/shared/context/inert-output';
+} from '../support/inert-output';
 import { TestBed, json } from '../support/test-bed';
 
 /**

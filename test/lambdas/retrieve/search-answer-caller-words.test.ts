@@ -1,6 +1,6 @@
 import { searchAnswer } from '../../../lambdas/retrieve/search-answer';
 import type { Memory } from '../../../lambdas/shared/memory';
-import { injectionCorpus, problemsInCallerLine } from '../shared/context/inert-output';
+import { injectionCorpus, problemsInCallerLine } from '../../support/inert-output';
 
 /** The in-call search hands caller words to the agent too: as data, like the pre-call does. */
 describe('searchAnswer with caller words', () => {

@@ -1,5 +1,5 @@
 import { MAX_ITEM_CHARS, clip, inertText, plainName } from '../../../../lambdas/shared/context';
-import { problemsInCallerLine } from './inert-output';
+import { problemsInCallerLine } from '../../../support/inert-output';
 
 describe('inertText: caller words as one inert line', () => {
   it('keeps ordinary speech as it was said', () => {

@@ -10,7 +10,7 @@ import {
   type CallerMemory,
 } from '../../../../lambdas/shared/context';
 import type { Memory, MemoryType } from '../../../../lambdas/shared/memory';
-import { frameOf, problemsInCallerLine, problemsInMemoryContext } from './inert-output';
+import { frameOf, problemsInCallerLine, problemsInMemoryContext } from '../../../support/inert-output';
 
 const m = (type: MemoryType, text: string, timestamp?: string): Memory => ({
   id: `${type}-${text}`,

@@ -8,7 +8,13 @@ import {
 } from '../../../../lambdas/shared/context';
 import { initiationResponse } from '../../../../lambdas/shared/elevenlabs/initiation-response';
 import type { Memory, MemoryType } from '../../../../lambdas/shared/memory';
-import { frameOf, injectionCorpus, isPlainName, problemsInCallerLine, problemsInMemoryContext } from './inert-output';
+import {
+  frameOf,
+  injectionCorpus,
+  isPlainName,
+  problemsInCallerLine,
+  problemsInMemoryContext,
+} from '../../../support/inert-output';
 
 /**
  * Every string of the corpus (real injections from public collections, and our own aimed at this

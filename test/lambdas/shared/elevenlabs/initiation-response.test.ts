@@ -1,5 +1,5 @@
 import { initiationResponse, type InitiationAnswer } from '../../../../lambdas/shared/elevenlabs/initiation-response';
-import { problemsInCallerLine } from '../context/inert-output';
+import { problemsInCallerLine } from '../../../support/inert-output';
 
 const answer = (overrides: Partial<InitiationAnswer> = {}): InitiationAnswer => ({
   callerId: '+16125550142',

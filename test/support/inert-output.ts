@@ -1,4 +1,4 @@
-import { readFixtureJson } from '../../../support/fixtures';
+import { readFixtureJson } from './fixtures';
 
 /**
  * What the tests require of caller words once they reach an agent, written independently of

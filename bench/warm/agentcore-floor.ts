@@ -6,7 +6,6 @@ import {
   ListSessionsCommand,
   RetrieveMemoryRecordsCommand,
   type BedrockAgentCoreClient,
-  type MemoryRecordCreateInput,
   type MemoryRecordSummary,
   type SessionSummary,
 } from '@aws-sdk/client-bedrock-agentcore';
@@ -17,14 +16,9 @@ import {
   actorNamespace,
   isHashedActorId,
   sessionIdOf,
-  sha256Hex,
   typeNamespace,
 } from '../../lambdas/shared/memory/agentcore-ids';
-import { sessionNamespaceOf } from '../../lambdas/shared/memory/agentcore-memories';
-import { decodeEntries, eventMetadata, recordMetadata } from '../../lambdas/shared/memory/agentcore-metadata';
-import { MAX_RECORD_CHARS } from '../../lambdas/shared/memory/agentcore-store';
-import { payloadOf, splitText, transcriptEvents } from '../../lambdas/shared/memory/agentcore-transcript';
-import type { MemoryMetadata } from '../../lambdas/shared/memory';
+import { recordWrite, transcriptWrite } from '../../lambdas/shared/memory/agentcore-writes';
 import type { MemoryFloor } from './floors';
 
 /**
@@ -40,7 +34,6 @@ const PAGE_SIZE = 100;
 const READ_PAGES = 20;
 const SESSION_PAGES = 5;
 const BULK_PAGES = 1_000;
-const BATCH_SIZE = 100;
 const MAX_TOP_K = 100;
 const MAX_QUERY_CHARS = 10_000;
 
@@ -93,83 +86,24 @@ export class AgentCoreFloor implements MemoryFloor {
   async write(callerId: string, planned: PlannedMemory): Promise<void> {
     const memory = planned.memory;
     const actorId = actorIdOf(callerId);
-    const identity = isHashedActorId(actorId) ? callerId : undefined;
-    const sessionId = sessionIdOf(memory.metadata.conversation_id);
+    const target = {
+      actorId,
+      sessionId: sessionIdOf(memory.metadata.conversation_id),
+      identity: isHashedActorId(actorId) ? callerId : undefined,
+      metadata: memory.metadata,
+    };
     if (memory.kind === 'text') {
-      await this.writeRecords(actorId, sessionId, identity, memory.text, memory.metadata);
+      const plan = recordWrite({ ...target, text: memory.text });
+      const present = plan.presentParts(await this.records(plan.namespace, BULK_PAGES));
+      for (const batch of plan.batchesMissing(present)) {
+        await this.client.send(new BatchCreateMemoryRecordsCommand({ memoryId: this.memoryId, ...batch }));
+      }
       return;
     }
-    const turns = memory.turns.filter((turn) => turn.content.trim() !== '');
-    const type = memory.metadata.type;
-    const digest = sha256Hex(`${type}\n${JSON.stringify(turns.map((t) => [t.role, t.content]))}`);
-    const events = transcriptEvents(turns);
-    const present = new Set(
-      (await this.events(actorId, sessionId, false, BULK_PAGES))
-        .map((event) => decodeEntries(event.metadata))
-        .filter((entries) => entries.digest === digest && entries.part !== undefined)
-        .map((entries) => entries.part),
-    );
-    const startedAt = (happenedAt(memory.metadata) ?? new Date()).getTime();
-    for (const [index, items] of events.entries()) {
-      const part = index + 1;
-      if (present.has(part)) continue;
-      await this.client.send(
-        new CreateEventCommand({
-          memoryId: this.memoryId,
-          actorId,
-          sessionId,
-          eventTimestamp: new Date(startedAt + index),
-          payload: payloadOf(items),
-          clientToken: sha256Hex(`${actorId}\n${sessionId}\n${digest}\n${part}`),
-          metadata: eventMetadata(
-            { type, digest, part, parts: events.length, ...(identity ? { identity } : {}) },
-            memory.metadata,
-          ),
-        }),
-      );
-    }
-  }
-
-  private async writeRecords(
-    actorId: string,
-    sessionId: string,
-    identity: string | undefined,
-    text: string,
-    metadata: MemoryMetadata,
-  ): Promise<void> {
-    const type = metadata.type;
-    const namespace = sessionNamespaceOf(actorId, type, sessionId);
-    const digest = sha256Hex(`${type}\n${text}`);
-    const pieces = splitText(text, MAX_RECORD_CHARS);
-    const present = new Set(
-      (await this.records(namespace, BULK_PAGES))
-        .map((r) => decodeEntries(r.metadata))
-        .filter((entries) => entries.digest === digest)
-        .map((entries) => entries.part ?? 1),
-    );
-    const timestamp = happenedAt(metadata) ?? new Date();
-    const records: MemoryRecordCreateInput[] = pieces
-      .map((piece, i) => ({ piece, part: i + 1 }))
-      .filter(({ part }) => !present.has(part))
-      .map(({ piece, part }) => ({
-        requestIdentifier: sha256Hex(`${actorId}\n${namespace}\n${digest}\n${part}`),
-        namespaces: [namespace],
-        content: { text: piece },
-        timestamp,
-        metadata: recordMetadata(
-          { type, digest, ...(pieces.length > 1 ? { part, parts: pieces.length } : {}), identity },
-          metadata,
-        ),
-      }));
-    for (let i = 0; i < records.length; i += BATCH_SIZE) {
-      const batch = records.slice(i, i + BATCH_SIZE);
-      await this.client.send(
-        new BatchCreateMemoryRecordsCommand({
-          memoryId: this.memoryId,
-          records: batch,
-          clientToken: sha256Hex(batch.map((r) => r.requestIdentifier).join('\n')),
-        }),
-      );
+    const plan = transcriptWrite({ ...target, turns: memory.turns.filter((turn) => turn.content.trim() !== '') });
+    const present = plan.presentParts(await this.events(target.actorId, target.sessionId, false, BULK_PAGES));
+    for (const event of plan.eventsMissing(present)) {
+      await this.client.send(new CreateEventCommand({ memoryId: this.memoryId, ...event }));
     }
   }
 
@@ -234,9 +168,4 @@ function latestSession(sessions: SessionSummary[]): string | undefined {
     }
   }
   return latest?.sessionId;
-}
-
-function happenedAt(metadata: MemoryMetadata): Date | undefined {
-  const ms = metadata.timestamp === undefined ? NaN : Date.parse(metadata.timestamp);
-  return Number.isNaN(ms) ? undefined : new Date(ms);
 }

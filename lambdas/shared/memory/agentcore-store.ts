@@ -12,7 +12,6 @@ import {
   RetrieveMemoryRecordsCommand,
   type BedrockAgentCoreClient,
   type Event as AgentCoreEvent,
-  type MemoryRecordCreateInput,
   type MemoryRecordOutput,
   type MemoryRecordSummary,
   type SessionSummary,
@@ -28,11 +27,10 @@ import {
   isHashedActorId,
   parseNamespace,
   sessionIdOf,
-  sha256Hex,
   typeNamespace,
 } from './agentcore-ids';
 import { isNotFound, toAgentCoreStoreError } from './agentcore-errors';
-import { decodeEntries, eventMetadata, recordMetadata } from './agentcore-metadata';
+import { decodeEntries } from './agentcore-metadata';
 import {
   callerTurnMemories,
   completeParts,
@@ -46,13 +44,11 @@ import {
   sessionNamespaceOf,
   type ReadRecord,
 } from './agentcore-memories';
-import { payloadOf, splitText, transcriptEvents } from './agentcore-transcript';
+import { recordWrite, transcriptWrite } from './agentcore-writes';
 import {
   MemoryStoreError,
-  type ConversationTurn,
   type ListOptions,
   type Memory,
-  type MemoryMetadata,
   type MemoryPage,
   type MemoryStore,
   type MemoryType,
@@ -64,7 +60,6 @@ const PAGE_SIZE = 100;
 const BATCH_SIZE = 100;
 const MAX_TOP_K = 100;
 /** SDK model: `MemoryContent.text` 1-16,000 characters; `SearchCriteria.searchQuery` 1-10,000. */
-export const MAX_RECORD_CHARS = 16_000;
 const MAX_QUERY_CHARS = 10_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
@@ -449,53 +444,15 @@ export class AgentCoreMemoryStore implements MemoryStore {
   // ---- writes ------------------------------------------------------------------------------
 
   /**
-   * One record per text, in the conversation's namespace of its type; a text longer than a
-   * record holds becomes several parts, read back as one memory. Idempotent: parts already
-   * there (same content digest) are not written again, and the batch carries a client token.
+   * A text memory as records in the conversation's session namespace; only the parts not yet
+   * stored are sent, each batch with a client token (agentcore-writes.ts decides them).
    */
-  private async addRecord(write: {
-    actorId: string;
-    sessionId: string;
-    identity?: string;
-    text: string;
-    metadata: MemoryMetadata;
-  }): Promise<void> {
-    const { actorId, sessionId, identity, text, metadata } = write;
-    const type = metadata.type;
-    const namespace = sessionNamespaceOf(actorId, type, sessionId);
-    const digest = sha256Hex(`${type}\n${text}`);
-    const pieces = splitText(text, MAX_RECORD_CHARS);
-    const present = new Set(
-      (await this.records(namespace, BULK_PAGES))
-        .map((r) => decodeEntries(r.metadata))
-        .filter((entries) => entries.digest === digest)
-        .map((entries) => entries.part ?? 1),
-    );
-    const timestamp = happenedAt(metadata) ?? new Date();
-    const records: MemoryRecordCreateInput[] = pieces
-      .map((piece, i) => ({ piece, part: i + 1 }))
-      .filter(({ part }) => !present.has(part))
-      .map(({ piece, part }) => ({
-        requestIdentifier: sha256Hex(`${actorId}\n${namespace}\n${digest}\n${part}`),
-        namespaces: [namespace],
-        content: { text: piece },
-        timestamp,
-        metadata: recordMetadata(
-          { type, digest, ...(pieces.length > 1 ? { part, parts: pieces.length } : {}), identity },
-          metadata,
-        ),
-      }));
-    for (let i = 0; i < records.length; i += BATCH_SIZE) {
-      const batch = records.slice(i, i + BATCH_SIZE);
+  private async addRecord(write: Parameters<typeof recordWrite>[0]): Promise<void> {
+    const plan = recordWrite(write);
+    const present = plan.presentParts(await this.records(plan.namespace, BULK_PAGES));
+    for (const batch of plan.batchesMissing(present)) {
       const output = await this.call('BatchCreateMemoryRecords', (abortSignal) =>
-        this.client.send(
-          new BatchCreateMemoryRecordsCommand({
-            memoryId: this.memoryId,
-            records: batch,
-            clientToken: sha256Hex(batch.map((r) => r.requestIdentifier).join('\n')),
-          }),
-          { abortSignal },
-        ),
+        this.client.send(new BatchCreateMemoryRecordsCommand({ memoryId: this.memoryId, ...batch }), { abortSignal }),
       );
       throwIfFailed('BatchCreateMemoryRecords', output.failedRecords);
     }
@@ -506,43 +463,12 @@ export class AgentCoreMemoryStore implements MemoryStore {
    * carries its part number and the transcript's digest, so a redelivery writes only the parts
    * missing, and its client token makes a concurrent duplicate a no-op at the service.
    */
-  private async addConversation(write: {
-    actorId: string;
-    sessionId: string;
-    identity?: string;
-    turns: ConversationTurn[];
-    metadata: MemoryMetadata;
-  }): Promise<void> {
-    const { actorId, sessionId, identity, turns, metadata } = write;
-    const digest = sha256Hex(`${metadata.type}\n${JSON.stringify(turns.map((t) => [t.role, t.content]))}`);
-    const events = transcriptEvents(turns);
-    const present = new Set(
-      (await this.sessionEvents(actorId, sessionId, false, BULK_PAGES))
-        .map((event) => decodeEntries(event.metadata))
-        .filter((entries) => entries.digest === digest && entries.part !== undefined)
-        .map((entries) => entries.part),
-    );
-    const startedAt = (happenedAt(metadata) ?? new Date()).getTime();
-    for (const [index, items] of events.entries()) {
-      const part = index + 1;
-      if (present.has(part)) continue;
+  private async addConversation(write: Parameters<typeof transcriptWrite>[0]): Promise<void> {
+    const plan = transcriptWrite(write);
+    const present = plan.presentParts(await this.sessionEvents(write.actorId, write.sessionId, false, BULK_PAGES));
+    for (const event of plan.eventsMissing(present)) {
       await this.call('CreateEvent', (abortSignal) =>
-        this.client.send(
-          new CreateEventCommand({
-            memoryId: this.memoryId,
-            actorId,
-            sessionId,
-            // A millisecond apart, so the events sort in transcript order.
-            eventTimestamp: new Date(startedAt + index),
-            payload: payloadOf(items),
-            clientToken: sha256Hex(`${actorId}\n${sessionId}\n${digest}\n${part}`),
-            metadata: eventMetadata(
-              { type: metadata.type, digest, part, parts: events.length, ...(identity ? { identity } : {}) },
-              metadata,
-            ),
-          }),
-          { abortSignal },
-        ),
+        this.client.send(new CreateEventCommand({ memoryId: this.memoryId, ...event }), { abortSignal }),
       );
     }
   }
@@ -619,11 +545,6 @@ export class AgentCoreMemoryStore implements MemoryStore {
 }
 
 // ---- helpers -------------------------------------------------------------------------------
-
-function happenedAt(metadata: MemoryMetadata): Date | undefined {
-  const ms = metadata.timestamp === undefined ? NaN : Date.parse(metadata.timestamp);
-  return Number.isNaN(ms) ? undefined : new Date(ms);
-}
 
 function throwIfFailed(operation: string, failed: MemoryRecordOutput[] | undefined): void {
   if (!failed || failed.length === 0) return;
